@@ -9,6 +9,7 @@ export interface HeartbeatInfo {
   silentMs: number;
 }
 
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-declaration-merging -- typed 'heartbeat' overloads beside @types/node's own */
 export interface HeartbeatReadable {
   on(event: 'heartbeat', listener: (info: HeartbeatInfo) => void): this;
   on(event: string | symbol, listener: (...args: any[]) => void): this;
@@ -25,6 +26,7 @@ export interface HeartbeatReadable {
   emit(event: 'heartbeat', info: HeartbeatInfo): boolean;
   emit(event: string | symbol, ...args: any[]): boolean;
 }
+/* eslint-enable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-declaration-merging */
 
 /**
  * A byte Readable that pushes a filler whenever it has been silent for `heartbeatAfterMs`,
@@ -69,12 +71,13 @@ export class HeartbeatReadable extends Readable {
   override _read(): void {}
 
   // Streams call read(0) to fill their buffer ahead of any consumer; only a real read starts the clock.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the same signature as Readable.read
   override read(size?: number): any {
     if (size !== 0 && this.#clock === 'stopped') this.#startClock();
     return super.read(size);
   }
 
-  override push(chunk: any, encoding?: BufferEncoding): boolean {
+  override push(chunk: unknown, encoding?: BufferEncoding): boolean {
     if (this.#clock === 'finished') return super.push(chunk, encoding);
     if (chunk === null) {
       this.#stopClock();
@@ -137,9 +140,7 @@ export class HeartbeatReadable extends Readable {
   #arm(ms: number): void {
     const timer = this.#timers.setTimeout(this.#onTimer, ms);
     // A heartbeat must never be the only thing keeping a process alive.
-    if (typeof timer === 'object' && timer !== null && 'unref' in timer && typeof timer.unref === 'function') {
-      timer.unref();
-    }
+    if (typeof (timer as { unref?: unknown } | null)?.unref === 'function') (timer as { unref(): void }).unref();
     this.#timer = timer;
   }
 
