@@ -55,6 +55,8 @@ export class HeartbeatReadable extends Readable {
     this.#filler = resolved.filler;
     this.#utf8Safe = resolved.utf8Safe;
     this.#timers = resolved.timers;
+    // A 'readable' listener is a reader that calls read() only once data exists: it must start the clock.
+    this.on('newListener', this.#startOnReadableListener);
   }
 
   /** Fillers pushed so far. */
@@ -125,7 +127,12 @@ export class HeartbeatReadable extends Readable {
     return super.push(chunk, encoding);
   }
 
+  readonly #startOnReadableListener = (event: string | symbol): void => {
+    if (event === 'readable' && this.#clock === 'stopped') this.#startClock();
+  };
+
   #startClock(): void {
+    this.off('newListener', this.#startOnReadableListener);
     this.#clock = 'running';
     this.#lastActivity = this.#timers.now();
     this.#arm(this.#heartbeatAfterMs);
@@ -148,21 +155,22 @@ export class HeartbeatReadable extends Readable {
   readonly #onTimer = (): void => {
     this.#timer = undefined;
     if (this.#clock !== 'running' || this.destroyed || this.errored !== null) return;
-    const silentMs = this.#timers.now() - this.#lastActivity;
-    const remainingMs = this.#heartbeatAfterMs - silentMs;
-    if (remainingMs > 0) {
-      // A wall clock set back must not postpone the next heartbeat beyond one period.
-      this.#arm(Math.min(remainingMs, this.#heartbeatAfterMs));
+    const now = this.#timers.now();
+    // A wall clock set back would make the silence negative and postpone every heartbeat.
+    if (now < this.#lastActivity) this.#lastActivity = now;
+    const silentMs = now - this.#lastActivity;
+    if (silentMs < this.#heartbeatAfterMs) {
+      this.#arm(this.#heartbeatAfterMs - silentMs);
       return;
     }
     // A reader that has not taken what is buffered will find it there: one filler at most, never a pile.
-    if (this.readableLength === 0) this.#pushFiller(silentMs);
+    if (this.readableLength === 0) this.#pushFiller(now, silentMs);
     this.#arm(this.#heartbeatAfterMs);
   };
 
-  #pushFiller(silentMs: number): void {
+  #pushFiller(now: number, silentMs: number): void {
     this.#heartbeats += 1;
-    this.#lastActivity = this.#timers.now();
+    this.#lastActivity = now;
     // A copy each time: a reader may keep or change the chunks it is given.
     super.push(Buffer.from(this.#filler));
     this.emit('heartbeat', { count: this.#heartbeats, silentMs });

@@ -109,7 +109,7 @@ export function resolveHeartbeatOptions(options: HeartbeatOptions | undefined): 
     throw new TypeError('objectMode must be false: heartbeat fillers are bytes, got true');
   }
   assertPositiveMs('idleLimitMs', idleLimitMs);
-  const resolvedAfterMs = heartbeatAfterMs ?? idleLimitMs / 2;
+  const resolvedAfterMs = heartbeatAfterMs === undefined ? idleLimitMs / 2 : heartbeatAfterMs;
   assertPositiveMs('heartbeatAfterMs', resolvedAfterMs);
   if (resolvedAfterMs >= idleLimitMs) {
     throw new RangeError(

@@ -1,7 +1,7 @@
 import { finished, Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
 import { HeartbeatReadable } from './heartbeat-readable.js';
-import { describeValue, type HeartbeatOptions } from './options.js';
+import { assertOptionsObject, describeValue, type HeartbeatOptions } from './options.js';
 
 /** Anything `withHeartbeat` can wrap. String chunks are read as UTF-8. */
 export type HeartbeatSource =
@@ -16,7 +16,10 @@ function isNodeStream(value: object): value is NodeJS.ReadableStream {
 function toNodeReadable(source: unknown): NodeJS.ReadableStream {
   if (typeof source === 'object' && source !== null) {
     if (isNodeStream(source)) return source;
-    // WHATWG ReadableStreams are async iterable in Node, and Readable.from cancels them on destroy.
+    // fromWeb cancels the stream on destroy even while a read is pending; an iterator's return() would wait for it.
+    if ('getReader' in source && typeof source.getReader === 'function') {
+      return Readable.fromWeb(source as ReadableStream, { objectMode: false });
+    }
     if (Symbol.asyncIterator in source) return Readable.from(source as AsyncIterable<unknown>, { objectMode: false });
   }
   throw new TypeError(
@@ -29,6 +32,7 @@ function toNodeReadable(source: unknown): NodeJS.ReadableStream {
  * whenever the source has been silent for `heartbeatAfterMs`. Errors and destroy propagate both ways.
  */
 export function withHeartbeat(source: HeartbeatSource, options?: HeartbeatOptions): HeartbeatReadable {
+  assertOptionsObject('options', options);
   const input = toNodeReadable(source);
   let flowing = false;
   let inputDone = false;

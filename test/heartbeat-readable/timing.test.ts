@@ -1,0 +1,142 @@
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { HeartbeatReadable, IDLE_LIMITS, type HeartbeatInfo } from '../../src/index.js';
+import { joined, longestGap, record } from '../helpers.js';
+
+const MINUTE = 60_000;
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('one filler per heartbeatAfterMs of silence', () => {
+  it('pushes one filler every heartbeatAfterMs (default idleLimitMs / 2) while silent, at OSS sizes', async () => {
+    const stream = new HeartbeatReadable({ idleLimitMs: IDLE_LIMITS.oss });
+    const start = Date.now();
+    const arrivals = record(stream);
+    stream.push('step 1\n');
+    await vi.advanceTimersByTimeAsync(5 * MINUTE);
+
+    expect(stream.heartbeats).toBe(10);
+    expect(arrivals.slice(1).map((arrival) => arrival.at - start)).toEqual(
+      Array.from({ length: 10 }, (_, i) => (i + 1) * 30_000),
+    );
+    expect(joined(arrivals).toString()).toBe('step 1\n' + ' '.repeat(10));
+    stream.destroy();
+  });
+
+  it('never pushes two fillers less than heartbeatAfterMs apart, and the longest gap is heartbeatAfterMs', async () => {
+    const stream = new HeartbeatReadable({ idleLimitMs: MINUTE, heartbeatAfterMs: 45_000 });
+    const start = Date.now();
+    const arrivals = record(stream);
+    await vi.advanceTimersByTimeAsync(10 * MINUTE);
+
+    const gaps = arrivals.map((arrival, i) => arrival.at - (i === 0 ? start : arrivals[i - 1]!.at));
+    expect(gaps.every((gap) => gap === 45_000)).toBe(true);
+    expect(longestGap(arrivals, start)).toBeLessThan(MINUTE);
+    stream.destroy();
+  });
+
+  it('data restarts the silence clock: no filler while data keeps coming within heartbeatAfterMs', async () => {
+    const stream = new HeartbeatReadable({ idleLimitMs: MINUTE });
+    record(stream);
+    for (let second = 0; second < 600; second += 29) {
+      stream.push(`line at ${second}s\n`);
+      await vi.advanceTimersByTimeAsync(29_000);
+    }
+    expect(stream.heartbeats).toBe(0);
+    stream.destroy();
+  });
+
+  it('a filler restarts the silence clock too, and later data restarts it again', async () => {
+    const stream = new HeartbeatReadable({ idleLimitMs: MINUTE });
+    const start = Date.now();
+    const arrivals = record(stream);
+    await vi.advanceTimersByTimeAsync(40_000); // filler at 30 s
+    stream.push('x'); // data at 40 s
+    await vi.advanceTimersByTimeAsync(60_000); // next filler at 70 s, then 100 s
+
+    expect(arrivals.map((arrival) => [arrival.at - start, arrival.bytes.toString()])).toEqual([
+      [30_000, ' '],
+      [40_000, 'x'],
+      [70_000, ' '],
+      [100_000, ' '],
+    ]);
+    stream.destroy();
+  });
+
+  it("emits 'heartbeat' with the count and how long the stream had been silent", async () => {
+    const stream = new HeartbeatReadable({ idleLimitMs: 10_000, heartbeatAfterMs: 4_000 });
+    const infos: HeartbeatInfo[] = [];
+    stream.on('heartbeat', (info) => infos.push(info));
+    record(stream);
+    await vi.advanceTimersByTimeAsync(12_000);
+    expect(infos).toEqual([
+      { count: 1, silentMs: 4_000 },
+      { count: 2, silentMs: 4_000 },
+      { count: 3, silentMs: 4_000 },
+    ]);
+    stream.destroy();
+  });
+
+  it('uses the configured filler, counted in heartbeats and not in dataBytes', async () => {
+    const stream = new HeartbeatReadable({ idleLimitMs: MINUTE, filler: '\n' });
+    const arrivals = record(stream);
+    stream.push('héllo');
+    await vi.advanceTimersByTimeAsync(MINUTE);
+    expect(joined(arrivals).toString()).toBe('héllo\n\n');
+    expect(stream.dataBytes).toBe(Buffer.byteLength('héllo'));
+    expect(stream.heartbeats).toBe(2);
+    stream.destroy();
+  });
+});
+
+describe('the silence clock starts at the first read', () => {
+  it('gathers no fillers before anyone reads, however long it waits', async () => {
+    const stream = new HeartbeatReadable({ idleLimitMs: MINUTE });
+    await vi.advanceTimersByTimeAsync(10 * MINUTE);
+    expect(stream.heartbeats).toBe(0);
+    expect(stream.readableLength).toBe(0);
+    expect(vi.getTimerCount()).toBe(0);
+
+    const start = Date.now();
+    const arrivals = record(stream);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(arrivals.map((arrival) => arrival.at - start)).toEqual([30_000]);
+    stream.destroy();
+  });
+
+  it('does not start at the first push: pushed data waits unread and no filler joins it', async () => {
+    const stream = new HeartbeatReadable({ idleLimitMs: MINUTE });
+    stream.push('early');
+    await vi.advanceTimersByTimeAsync(10 * MINUTE);
+    expect(stream.heartbeats).toBe(0);
+    expect(stream.readableLength).toBe(5);
+  });
+
+  it('keeps alive a build whose first step is silent: the reader gets a filler before any data', async () => {
+    const stream = new HeartbeatReadable({ idleLimitMs: MINUTE });
+    const arrivals = record(stream);
+    await vi.advanceTimersByTimeAsync(2 * MINUTE);
+    stream.push('first output');
+    stream.push(null);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(joined(arrivals).toString()).toBe('    first output');
+  });
+
+  it.each([
+    ['pipe()', (stream: HeartbeatReadable) => void stream.pipe(new PassThrough()).resume()],
+    ['an async iterator', (stream: HeartbeatReadable) => void stream[Symbol.asyncIterator]().next()],
+    ['read()', (stream: HeartbeatReadable) => void stream.read()],
+    ["a 'readable' listener and read()", (stream: HeartbeatReadable) => void stream.on('readable', () => stream.read())],
+  ])('starts for a consumer using %s', async (_name, consume) => {
+    const stream = new HeartbeatReadable({ idleLimitMs: MINUTE });
+    consume(stream);
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(stream.heartbeats).toBe(1);
+    stream.destroy();
+  });
+});
