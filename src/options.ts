@@ -1,6 +1,6 @@
 import type { ReadableOptions } from 'node:stream';
 import { inspect } from 'node:util';
-import { isCompleteUtf8 } from './utf8.js';
+import { isUtf8 } from 'node:buffer';
 
 /** Idle limits of servers known to end a request whose body stays silent, in milliseconds. */
 export const IDLE_LIMITS = Object.freeze({
@@ -83,7 +83,7 @@ function resolveFiller(value: unknown, utf8Safe: boolean): Buffer {
   if (filler.length === 0) {
     throw new RangeError(`filler must not be empty, got ${describeValue(value)}`);
   }
-  if (utf8Safe && !isCompleteUtf8(filler)) {
+  if (utf8Safe && !isUtf8(filler)) {
     throw new RangeError(`filler must be valid UTF-8 when utf8Safe is true, got ${describeValue(value)}`);
   }
   return filler;

@@ -1,5 +1,3 @@
-const fatalDecoder = new TextDecoder('utf-8', { fatal: true });
-
 /**
  * How many bytes at the end of `bytes` begin a UTF-8 character that is not complete yet (0 to 3).
  * Bytes that are not UTF-8 at all are never held back: only a valid lead byte followed by
@@ -17,14 +15,4 @@ export function incompleteUtf8TailLength(bytes: Uint8Array): number {
     return byte < 0xf5 && have < length ? have : 0;
   }
   return 0;
-}
-
-/** Whether `bytes` is valid UTF-8 from its first byte to its last. */
-export function isCompleteUtf8(bytes: Uint8Array): boolean {
-  try {
-    fatalDecoder.decode(bytes);
-    return true;
-  } catch {
-    return false;
-  }
 }

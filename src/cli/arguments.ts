@@ -1,0 +1,166 @@
+import { parseArgs } from 'node:util';
+import ms from 'ms';
+import { IDLE_LIMITS } from '../options.js';
+import { DEFAULT_MAX_UPLOAD_MS } from '../oss/index.js';
+
+export const USAGE = `Usage: heartbeat-put [options] <object-key>
+Reads standard input and uploads it to OSS as <object-key>, pushing heartbeats while the input is silent.
+
+  --bucket <name>               env OSS_BUCKET
+  --endpoint <url>              env OSS_ENDPOINT
+  --region <id>                 env OSS_REGION
+  --idle-limit <duration>       the server's idle limit (default 60s); accepts 60000, 60s, 1m
+  --heartbeat-after <duration>  default: half the idle limit
+  --filler <text>               default ' '
+  --max-upload <duration>       response timeout for the whole upload (default 2h)
+  --content-type <mime>         default text/plain; charset=utf-8
+  --tee                         copy the input to standard output, unchanged, as it passes
+  --local                       upload to an embedded local OSS server (no credentials); say where the object went
+  --quiet                       no summary
+  -h, --help                    this help
+  -v, --version                 the version
+
+Credentials come from the environment only: OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN
+(or ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN).
+Exit status: 0 uploaded, 1 the upload failed, 2 usage error, 130/143 interrupted (SIGINT/SIGTERM).
+
+Example: make 2>&1 | heartbeat-put --tee logs/build-42.log`;
+
+/** A mistake in how the command was called: exit status 2, with a hint to --help. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export interface Credentials {
+  accessKeyId: string;
+  accessKeySecret: string;
+  stsToken?: string;
+}
+
+export type Target =
+  | { kind: 'local' }
+  | { kind: 'oss'; bucket: string; endpoint?: string; region?: string; credentials: Credentials };
+
+export interface PutCommand {
+  action: 'put';
+  key: string;
+  target: Target;
+  idleLimitMs: number;
+  heartbeatAfterMs: number;
+  filler: string;
+  maxUploadMs: number;
+  contentType: string;
+  tee: boolean;
+  quiet: boolean;
+}
+
+export type Command = { action: 'help' } | { action: 'version' } | PutCommand;
+
+const optionSpecs = {
+  bucket: { type: 'string' },
+  endpoint: { type: 'string' },
+  region: { type: 'string' },
+  'idle-limit': { type: 'string' },
+  'heartbeat-after': { type: 'string' },
+  filler: { type: 'string' },
+  'max-upload': { type: 'string' },
+  'content-type': { type: 'string' },
+  tee: { type: 'boolean' },
+  local: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+/** A duration as `ms` reads it (60000, 60s, 1m), positive and short enough for a timer. */
+function parseDuration(option: string, text: string): number {
+  let value: number | undefined;
+  try {
+    value = ms(text as ms.StringValue);
+  } catch {
+    value = undefined;
+  }
+  if (value === undefined || !Number.isFinite(value) || value <= 0 || value > 2 ** 31 - 1) {
+    throw new UsageError(`--${option} must be a positive duration such as 60000, 60s or 1m, got ${JSON.stringify(text)}`);
+  }
+  return value;
+}
+
+function nonEmpty(option: string, text: string | undefined): string | undefined {
+  if (text === '') throw new UsageError(`${option} must not be empty`);
+  return text;
+}
+
+function credentialsFrom(env: NodeJS.ProcessEnv): Credentials {
+  const accessKeyId = env.OSS_ACCESS_KEY_ID || env.ALIBABA_CLOUD_ACCESS_KEY_ID;
+  const accessKeySecret = env.OSS_ACCESS_KEY_SECRET || env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
+  const stsToken = env.OSS_SESSION_TOKEN || env.ALIBABA_CLOUD_SECURITY_TOKEN;
+  if (!accessKeyId || !accessKeySecret) {
+    throw new UsageError(
+      'missing credentials: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET (or ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET), or use --local',
+    );
+  }
+  return stsToken ? { accessKeyId, accessKeySecret, stsToken } : { accessKeyId, accessKeySecret };
+}
+
+/** Reads the command line and the environment; throws UsageError for anything the user must fix. */
+export function parseCommand(argv: string[], env: NodeJS.ProcessEnv): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: optionSpecs, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { action: 'help' };
+  if (values.version) return { action: 'version' };
+
+  if (positionals.length !== 1) {
+    throw new UsageError(positionals.length === 0 ? 'missing <object-key>' : `expected one <object-key>, got ${positionals.length}`);
+  }
+  const key = positionals[0]!;
+  if (key === '' || key.startsWith('/')) {
+    throw new UsageError(`<object-key> must be a non-empty name that does not start with "/", got ${JSON.stringify(key)}`);
+  }
+
+  const idleLimitMs = values['idle-limit'] === undefined ? IDLE_LIMITS.oss : parseDuration('idle-limit', values['idle-limit']);
+  const heartbeatAfterMs =
+    values['heartbeat-after'] === undefined ? idleLimitMs / 2 : parseDuration('heartbeat-after', values['heartbeat-after']);
+  if (heartbeatAfterMs >= idleLimitMs) {
+    throw new UsageError(
+      `--heartbeat-after must be shorter than --idle-limit (${ms(idleLimitMs)}), got ${JSON.stringify(values['heartbeat-after'])}`,
+    );
+  }
+  const filler = nonEmpty('--filler', values.filler) ?? ' ';
+
+  const target: Target = values.local
+    ? { kind: 'local' }
+    : ossTarget(
+        nonEmpty('--bucket', values.bucket) ?? env.OSS_BUCKET,
+        nonEmpty('--endpoint', values.endpoint) ?? env.OSS_ENDPOINT,
+        nonEmpty('--region', values.region) ?? env.OSS_REGION,
+        env,
+      );
+
+  return {
+    action: 'put',
+    key,
+    target,
+    idleLimitMs,
+    heartbeatAfterMs,
+    filler,
+    maxUploadMs: values['max-upload'] === undefined ? DEFAULT_MAX_UPLOAD_MS : parseDuration('max-upload', values['max-upload']),
+    contentType: nonEmpty('--content-type', values['content-type']) ?? 'text/plain; charset=utf-8',
+    tee: values.tee ?? false,
+    quiet: values.quiet ?? false,
+  };
+}
+
+function ossTarget(bucket: string | undefined, endpoint: string | undefined, region: string | undefined, env: NodeJS.ProcessEnv): Target {
+  if (!bucket) throw new UsageError('missing bucket: pass --bucket or set OSS_BUCKET, or use --local');
+  if (!endpoint && !region) {
+    throw new UsageError('missing endpoint: pass --endpoint or --region (or set OSS_ENDPOINT or OSS_REGION), or use --local');
+  }
+  const credentials = credentialsFrom(env);
+  return { kind: 'oss', bucket, credentials, ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}) };
+}
