@@ -1,0 +1,12 @@
+export {
+  createOssClient,
+  DEFAULT_FREE_SOCKET_TIMEOUT_MS,
+  DEFAULT_MAX_UPLOAD_MS,
+  type OssClientOptions,
+} from './create-oss-client.js';
+export {
+  putStreamWithHeartbeat,
+  type PutStreamWithHeartbeatOptions,
+  type PutStreamWithHeartbeatResult,
+} from './put-stream-with-heartbeat.js';
+export { explainUploadError, type UploadErrorExplanation, type UploadErrorKind } from './explain-upload-error.js';

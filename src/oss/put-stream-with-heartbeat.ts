@@ -1,0 +1,100 @@
+import type OSS from 'ali-oss';
+import { assertOptionsObject, describeValue, IDLE_LIMITS, type HeartbeatOptions } from '../options.js';
+import { HeartbeatReadable } from '../heartbeat-readable.js';
+import { withHeartbeat, type HeartbeatSource } from '../with-heartbeat.js';
+import { AbortError } from './abort-error.js';
+import { markSourceError } from './source-errors.js';
+
+// @types/ali-oss marks timeout, mime, meta and callback as required; ali-oss needs none of them.
+export type PutStreamWithHeartbeatOptions = Partial<OSS.PutStreamOptions> & {
+  /** Default `idleLimitMs`: IDLE_LIMITS.oss. */
+  heartbeat?: HeartbeatOptions;
+  /** Aborting rejects with an AbortError at once and destroys the source, which cancels the request. */
+  signal?: AbortSignal;
+};
+
+export type PutStreamWithHeartbeatResult = OSS.PutObjectResult & {
+  /** Fillers sent during silences. */
+  heartbeats: number;
+  /** Bytes of the source sent, fillers excluded. */
+  dataBytes: number;
+};
+
+function assertClient(client: unknown): asserts client is OSS {
+  if (typeof (client as Partial<OSS> | null | undefined)?.putStream !== 'function') {
+    // Not describeValue: an options object passed by mistake would print its accessKeySecret.
+    throw new TypeError(`client must be an ali-oss client, got ${client === null ? 'null' : typeof client}`);
+  }
+}
+
+function assertSignal(signal: unknown): asserts signal is AbortSignal | undefined {
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`signal must be an AbortSignal, got ${describeValue(signal)}`);
+  }
+}
+
+/**
+ * `client.putStream` of `source` with a filler byte whenever the source is silent for half the server's
+ * idle limit, so OSS does not end the connection during a silent build step. Sent chunked; a source
+ * error rejects with the source's own error, and aborting `signal` cancels the request.
+ */
+export async function putStreamWithHeartbeat(
+  client: OSS,
+  name: string,
+  source: HeartbeatSource,
+  options: PutStreamWithHeartbeatOptions = {},
+): Promise<PutStreamWithHeartbeatResult> {
+  assertClient(client);
+  assertOptionsObject('options', options);
+  const { heartbeat, signal, ...putOptions } = options;
+  assertOptionsObject('heartbeat', heartbeat);
+  if (putOptions.contentLength !== undefined) {
+    throw new TypeError(
+      'contentLength must be left out: fillers change the length, so the body is sent chunked, ' +
+        `got ${describeValue(putOptions.contentLength)}`,
+    );
+  }
+  assertSignal(signal);
+  if (source instanceof HeartbeatReadable && heartbeat !== undefined) {
+    throw new TypeError('heartbeat options must be set where the HeartbeatReadable source was created, got both');
+  }
+  // A HeartbeatReadable already sends fillers: wrapping it again would count them as data.
+  const body = source instanceof HeartbeatReadable ? source : withHeartbeat(source, { idleLimitMs: IDLE_LIMITS.oss, ...heartbeat });
+  if (signal?.aborted) {
+    body.destroy();
+    throw new AbortError(signal.reason);
+  }
+
+  // ali-oss reports a failed source as a generic "premature close"; the source's own error says why.
+  let sourceError: Error | undefined;
+  body.once('error', (error: Error) => {
+    sourceError = error;
+  });
+
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (finish: () => void): void => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', onAbort);
+      finish();
+    };
+    // Destroying the body reaches the request through ali-oss's and urllib's pumps (ali-oss #752).
+    const onAbort = (): void => {
+      settle(() => reject(new AbortError(signal?.reason)));
+      body.destroy();
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    client.putStream(name, body, putOptions as OSS.PutStreamOptions).then(
+      (result) => {
+        const { heartbeats, dataBytes } = body;
+        settle(() => resolve({ ...(result as OSS.PutObjectResult), heartbeats, dataBytes }));
+      },
+      (error: Error) => {
+        if (sourceError) markSourceError(sourceError);
+        settle(() => reject(sourceError ?? error));
+      },
+    );
+  });
+}

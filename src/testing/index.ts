@@ -1,0 +1,1 @@
+export { startLocalOss, type LocalOss, type LocalOssOptions, type LocalOssStats } from './local-oss.js';

@@ -1,0 +1,74 @@
+import { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Agent } from 'node:http';
+import type OSS from 'ali-oss';
+import { afterEach } from 'vitest';
+import { createOssClient, type OssClientOptions } from '../../src/oss/index.js';
+import { startLocalOss, type LocalOss, type LocalOssOptions } from '../../src/testing/index.js';
+
+/** What ali-oss keeps on a client but @types/ali-oss does not declare. */
+export interface ClientInternals {
+  agent: Agent;
+  httpsAgent: Agent;
+  options: { timeout: number };
+}
+
+export function internalsOf(client: OSS): ClientInternals {
+  return client as unknown as ClientInternals;
+}
+
+/** Each test's servers, clients and sources, closed after it so no socket or timer outlives it. */
+export function useLocalOss(): {
+  start(options?: LocalOssOptions): Promise<LocalOss>;
+  heartbeatClient(local: LocalOss, options?: Partial<OssClientOptions>): OSS;
+  defer(cleanup: () => unknown): void;
+} {
+  const cleanups: (() => unknown)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  const defer = (cleanup: () => unknown): void => {
+    cleanups.push(cleanup);
+  };
+  return {
+    defer,
+    async start(options) {
+      const local = await startLocalOss(options);
+      defer(() => local.close());
+      return local;
+    },
+    heartbeatClient(local, options) {
+      const client = createOssClient({ ...local.clientOptions(), ...options });
+      defer(() => {
+        internalsOf(client).agent.destroy();
+        internalsOf(client).httpsAgent.destroy();
+      });
+      return client;
+    },
+  };
+}
+
+/** A source that sends `first`, then nothing: a build step that has gone quiet. */
+export function silentAfter(first: string): Readable {
+  const source = new Readable({ read() {} });
+  source.push(first);
+  return source;
+}
+
+/** Yields each chunk after `pauseMs` of silence, the first one included. */
+export async function* paced(chunks: Uint8Array[], pauseMs: number): AsyncGenerator<Uint8Array> {
+  for (const chunk of chunks) {
+    await sleep(pauseMs);
+    yield chunk;
+  }
+}
+
+/** The rejection of `promise`, or a failure if it resolved. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error as Error & Record<string, unknown>,
+  );
+}

@@ -1,0 +1,110 @@
+import { getEventListeners } from 'node:events';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it, vi } from 'vitest';
+import { explainUploadError, putStreamWithHeartbeat } from '../../src/oss/index.js';
+import { rejectionOf, silentAfter, useLocalOss } from './helpers.js';
+
+const oss = useLocalOss();
+// A long server limit: only the failure under test may end the upload.
+const heartbeat = { idleLimitMs: 800, heartbeatAfterMs: 200 };
+
+describe('putStreamWithHeartbeat when the source fails', () => {
+  it("rejects promptly with the source's own error, and nothing is stored", async () => {
+    const local = await oss.start({ idleLimitMs: 10_000 });
+    const client = oss.heartbeatClient(local);
+    const failure = new Error('compiler crashed');
+    const source = (async function* () {
+      yield Buffer.from('step 1\n');
+      await sleep(300);
+      throw failure;
+    })();
+    const controller = new AbortController();
+
+    const started = Date.now();
+    const error = await rejectionOf(
+      putStreamWithHeartbeat(client, 'build.log', source, { heartbeat, signal: controller.signal }),
+    );
+
+    expect(error).toBe(failure);
+    // Far below any timeout: destroying the source reached the request (ali-oss #752).
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(explainUploadError(error)).toEqual({
+      kind: 'source-error',
+      message: expect.stringContaining('compiler crashed') as string,
+    });
+    await vi.waitFor(() => expect(local.stats()).toMatchObject({ aborted: 1, stored: 0 }));
+    expect(local.getObject('build.log')).toBeUndefined();
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('rejects with the error a Node stream was destroyed with', async () => {
+    const local = await oss.start({ idleLimitMs: 10_000 });
+    const client = oss.heartbeatClient(local);
+    const source = silentAfter('step 1\n');
+    const failure = new Error('runner killed');
+    setTimeout(() => source.destroy(failure), 300);
+
+    await expect(putStreamWithHeartbeat(client, 'build.log', source, { heartbeat })).rejects.toBe(failure);
+    await vi.waitFor(() => expect(local.stats()).toMatchObject({ aborted: 1, stored: 0 }));
+  });
+});
+
+describe('putStreamWithHeartbeat with an AbortSignal', () => {
+  it('aborted mid-upload: AbortError with the reason as cause, source destroyed, nothing stored', async () => {
+    const local = await oss.start({ idleLimitMs: 10_000 });
+    const client = oss.heartbeatClient(local);
+    const source = silentAfter('step 1\n');
+    const controller = new AbortController();
+    const reason = new Error('build cancelled');
+    setTimeout(() => controller.abort(reason), 300);
+
+    const error = await rejectionOf(
+      putStreamWithHeartbeat(client, 'build.log', source, { heartbeat, signal: controller.signal }),
+    );
+
+    expect(error).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: reason });
+    expect(explainUploadError(error).kind).toBe('aborted');
+    expect(source.destroyed).toBe(true);
+    await vi.waitFor(() => expect(local.stats()).toMatchObject({ aborted: 1, stored: 0 }));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('already aborted: AbortError at once, without a request', async () => {
+    const local = await oss.start();
+    const client = oss.heartbeatClient(local);
+    const putStream = vi.spyOn(client, 'putStream');
+    const source = silentAfter('step 1\n');
+    const reason = new Error('cancelled before start');
+
+    const error = await rejectionOf(
+      putStreamWithHeartbeat(client, 'build.log', source, { signal: AbortSignal.abort(reason) }),
+    );
+
+    expect(error).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: reason });
+    expect(putStream).not.toHaveBeenCalled();
+    expect(source.destroyed).toBe(true);
+    expect(local.stats()).toMatchObject({ aborted: 0, stored: 0 });
+  });
+});
+
+describe('putStreamWithHeartbeat arguments', () => {
+  it('rejects bad options with the class and message of the core', async () => {
+    const local = await oss.start();
+    const client = oss.heartbeatClient(local);
+    const put = (options: unknown, target: unknown = client) =>
+      // @ts-expect-error -- deliberately wrong types
+      putStreamWithHeartbeat(target, 'k', silentAfter(''), options);
+
+    await expect(put('fast')).rejects.toThrow(new TypeError('options must be an object, got "fast"'));
+    await expect(put({ signal: 'stop' })).rejects.toThrow(new TypeError('signal must be an AbortSignal, got "stop"'));
+    await expect(put({ contentLength: 12 })).rejects.toThrow(
+      new TypeError('contentLength must be left out: fillers change the length, so the body is sent chunked, got 12'),
+    );
+    await expect(put({ heartbeat: { idleLimitMs: -1 } })).rejects.toThrow(
+      new RangeError('idleLimitMs must be a positive finite number, got -1'),
+    );
+    // The options object given by mistake for a client: its secret must not be echoed.
+    const mistake = put({}, local.clientOptions());
+    await expect(mistake).rejects.toThrow(new TypeError('client must be an ali-oss client, got object'));
+  });
+});
