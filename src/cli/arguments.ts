@@ -109,7 +109,8 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv): Command {
   try {
     parsed = parseArgs({ args: argv, options: optionSpecs, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    // Node's parseArgs messages can span lines; a usage error is one.
+    throw new UsageError((error as Error).message.replace(/\s*\n\s*/g, ' '));
   }
   const { values, positionals } = parsed;
   if (values.help) return { action: 'help' };
