@@ -21,17 +21,17 @@ export function runCli(args: string[], env: Record<string, string>, input: Input
   });
   const stdout: Buffer[] = [];
   let stderr = '';
-  child.stdout!.on('data', (chunk: Buffer) => stdout.push(chunk));
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const done = new Promise<Awaited<CliRun['done']>>((resolve) => {
     child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(stdout), stderr }));
   });
   void (async () => {
     for (const part of input) {
       if (typeof part === 'number') await sleep(part);
-      else child.stdin!.write(part);
+      else child.stdin.write(part);
     }
-    child.stdin!.end();
+    child.stdin.end();
   })();
   return { child, done };
 }
