@@ -2,6 +2,8 @@ import { Readable } from 'node:stream';
 import { resolveHeartbeatOptions, type HeartbeatOptions, type HeartbeatTimers } from './options.js';
 import { incompleteUtf8TailLength } from './utf8.js';
 
+const settled = Promise.resolve();
+
 export interface HeartbeatInfo {
   /** Fillers pushed so far, this one included. */
   count: number;
@@ -46,6 +48,8 @@ export class HeartbeatReadable extends Readable {
   /** The silence clock: stopped until first read, then running until end or destroy. */
   #clock: 'stopped' | 'running' | 'finished' = 'stopped';
   #lastActivity = 0;
+  /** Bytes went out since #lastActivity was stamped; the stamp follows at the end of the synchronous burst. */
+  #stampPending = false;
   #timer: unknown;
 
   constructor(options?: HeartbeatOptions) {
@@ -122,7 +126,10 @@ export class HeartbeatReadable extends Readable {
     const length = typeof chunk === 'string' ? Buffer.byteLength(chunk, encoding ?? 'utf8') : chunk.length;
     if (length > 0) {
       this.#dataBytes += length;
-      if (this.#clock === 'running') this.#lastActivity = this.#timers.now();
+      if (this.#clock === 'running' && !this.#stampPending) {
+        this.#stampPending = true;
+        void settled.then(this.#stamp);
+      }
     }
     return super.push(chunk, encoding);
   }
@@ -151,11 +158,19 @@ export class HeartbeatReadable extends Readable {
     this.#timer = timer;
   }
 
-  // One lazily re-armed timer: pushes only move #lastActivity, the timer catches up when it fires.
+  // The clock is read once per burst of synchronous pushes, not once per push: reading it costs more than a push.
+  readonly #stamp = (): void => {
+    this.#stampPending = false;
+    this.#lastActivity = this.#timers.now();
+  };
+
+  // One lazily re-armed timer: pushes only get stamped, the timer catches up when it fires.
   readonly #onTimer = (): void => {
     this.#timer = undefined;
     if (this.#clock !== 'running' || this.destroyed || this.errored !== null) return;
     const now = this.#timers.now();
+    // A clock driven by hand (a test's fake timers) can fire before the stamp's microtask has run.
+    if (this.#stampPending) this.#lastActivity = now;
     // A wall clock set back would make the silence negative and postpone every heartbeat.
     if (now < this.#lastActivity) this.#lastActivity = now;
     const silentMs = now - this.#lastActivity;
