@@ -160,6 +160,7 @@ export class HeartbeatReadable extends Readable {
 
   // The clock is read once per burst of synchronous pushes, not once per push: reading it costs more than a push.
   readonly #stamp = (): void => {
+    if (!this.#stampPending) return;
     this.#stampPending = false;
     this.#lastActivity = this.#timers.now();
   };
@@ -170,7 +171,10 @@ export class HeartbeatReadable extends Readable {
     if (this.#clock !== 'running' || this.destroyed || this.errored !== null) return;
     const now = this.#timers.now();
     // A clock driven by hand (a test's fake timers) can fire before the stamp's microtask has run.
-    if (this.#stampPending) this.#lastActivity = now;
+    if (this.#stampPending) {
+      this.#stampPending = false;
+      this.#lastActivity = now;
+    }
     // A wall clock set back would make the silence negative and postpone every heartbeat.
     if (now < this.#lastActivity) this.#lastActivity = now;
     const silentMs = now - this.#lastActivity;

@@ -50,7 +50,10 @@ const globalTimers: HeartbeatTimers = {
 
 /** A value as an error message shows it: strings quoted, numbers as written, objects briefly. */
 export function describeValue(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') {
+    // A megabyte of a mistaken value must not become a megabyte of error message.
+    return value.length <= 80 ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, 60))}... (${value.length} characters)`;
+  }
   if (typeof value === 'function') return 'a function';
   return inspect(value, { depth: 0, breakLength: Infinity, maxArrayLength: 4, maxStringLength: 40 });
 }
@@ -68,6 +71,24 @@ export function assertPositiveMs(name: string, value: unknown, max = MAX_TIMER_M
   }
 }
 
+/** Like the other checks, but names only the type: a credential's value must never reach a log. */
+export function assertCredential(name: string, value: unknown): asserts value is string {
+  if (typeof value !== 'string') {
+    const kind =
+      value === null || value === undefined
+        ? String(value)
+        : Array.isArray(value)
+          ? 'an array'
+          : typeof value === 'object'
+            ? 'an object'
+            : `a ${typeof value}`;
+    throw new TypeError(`${name} must be a non-empty string, got ${kind}`);
+  }
+  if (value === '') {
+    throw new RangeError(`${name} must be a non-empty string, got an empty string`);
+  }
+}
+
 export function assertOptionsObject(name: string, value: unknown): asserts value is object | undefined {
   if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
     throw new TypeError(`${name} must be an object, got ${describeValue(value)}`);
@@ -78,6 +99,9 @@ function resolveFiller(value: unknown, utf8Safe: boolean): Buffer {
   if (value === undefined) return Buffer.from(' ');
   if (typeof value !== 'string' && !(value instanceof Uint8Array)) {
     throw new TypeError(`filler must be a string or Uint8Array, got ${describeValue(value)}`);
+  }
+  if (typeof value === 'string' && !value.isWellFormed()) {
+    throw new RangeError(`filler must not contain a lone surrogate (it would be sent as U+FFFD), got ${describeValue(value)}`);
   }
   const filler = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
   if (filler.length === 0) {
@@ -105,8 +129,8 @@ function resolveTimers(value: unknown): HeartbeatTimers {
 export function resolveHeartbeatOptions(options: HeartbeatOptions | undefined): ResolvedHeartbeatOptions {
   assertOptionsObject('options', options);
   const { idleLimitMs = IDLE_LIMITS.oss, heartbeatAfterMs, filler, utf8Safe = true, timers } = options ?? {};
-  if (options?.objectMode === true) {
-    throw new TypeError('objectMode must be false: heartbeat fillers are bytes, got true');
+  if (options?.objectMode !== undefined && options.objectMode !== false) {
+    throw new TypeError(`objectMode must be false: heartbeat fillers are bytes, got ${describeValue(options.objectMode)}`);
   }
   assertPositiveMs('idleLimitMs', idleLimitMs);
   const resolvedAfterMs = heartbeatAfterMs === undefined ? idleLimitMs / 2 : heartbeatAfterMs;

@@ -54,3 +54,23 @@ describe('works under any clock', () => {
     stream.destroy();
   });
 });
+
+describe('synchronous fake clocks', () => {
+  it('keeps sending fillers under vi.advanceTimersByTime after a push made inside a timer callback', () => {
+    vi.useFakeTimers();
+    const stream = new HeartbeatReadable({ idleLimitMs: 200, heartbeatAfterMs: 100 });
+    const start = Date.now();
+    const arrivals = record(stream);
+    stream.read(); // starts the clock now, without waiting for the next tick
+    setTimeout(() => stream.push('x'), 50);
+    vi.advanceTimersByTime(400);
+    // The push's stamp is still pending when the next timer fires: that timer counts it as activity then.
+    expect(arrivals.map((arrival) => [arrival.at - start, arrival.bytes.toString()])).toEqual([
+      [50, 'x'],
+      [200, ' '],
+      [300, ' '],
+      [400, ' '],
+    ]);
+    stream.destroy();
+  });
+});

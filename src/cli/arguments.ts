@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import ms from 'ms';
-import { IDLE_LIMITS } from '../options.js';
+import { describeValue, IDLE_LIMITS } from '../options.js';
 import { DEFAULT_MAX_UPLOAD_MS } from '../oss/index.js';
+import { BUCKET_NAME_RULE, isBucketName, isObjectName, OBJECT_NAME_RULE } from '../oss/names.js';
 
 export const USAGE = `Usage: heartbeat-put [options] <object-key>
 Reads standard input and uploads it to OSS as <object-key>, pushing heartbeats while the input is silent.
@@ -119,10 +120,7 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv): Command {
   if (positionals.length !== 1) {
     throw new UsageError(positionals.length === 0 ? 'missing <object-key>' : `expected one <object-key>, got ${positionals.length}`);
   }
-  const key = positionals[0]!;
-  if (key === '' || key.startsWith('/')) {
-    throw new UsageError(`<object-key> must be a non-empty name that does not start with "/", got ${JSON.stringify(key)}`);
-  }
+  const key = check('<object-key>', positionals[0]!, isObjectName, OBJECT_NAME_RULE);
 
   const idleLimitMs = values['idle-limit'] === undefined ? IDLE_LIMITS.oss : parseDuration('idle-limit', values['idle-limit']);
   const heartbeatAfterMs =
@@ -133,16 +131,17 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv): Command {
     );
   }
   const filler = nonEmpty('--filler', values.filler) ?? ' ';
+  if (!filler.isWellFormed()) throw new UsageError(`--filler must be valid text, got ${describeValue(filler)}`);
+  const maxUploadMs =
+    values['max-upload'] === undefined ? DEFAULT_MAX_UPLOAD_MS : parseDuration('max-upload', values['max-upload']);
+  const contentType = check(
+    '--content-type',
+    nonEmpty('--content-type', values['content-type']) ?? 'text/plain; charset=utf-8',
+    (text) => /^[\t\x20-\x7e]+$/.test(text),
+    'one line of printable ASCII such as "text/plain; charset=utf-8"',
+  );
 
-  const target: Target = values.local
-    ? { kind: 'local' }
-    : ossTarget(
-        nonEmpty('--bucket', values.bucket) ?? env.OSS_BUCKET,
-        nonEmpty('--endpoint', values.endpoint) ?? env.OSS_ENDPOINT,
-        nonEmpty('--region', values.region) ?? env.OSS_REGION,
-        env,
-      );
-
+  const target: Target = values.local ? { kind: 'local' } : ossTarget(values, env);
   return {
     action: 'put',
     key,
@@ -150,18 +149,53 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv): Command {
     idleLimitMs,
     heartbeatAfterMs,
     filler,
-    maxUploadMs: values['max-upload'] === undefined ? DEFAULT_MAX_UPLOAD_MS : parseDuration('max-upload', values['max-upload']),
-    contentType: nonEmpty('--content-type', values['content-type']) ?? 'text/plain; charset=utf-8',
+    maxUploadMs,
+    contentType,
     tee: values.tee ?? false,
     quiet: values.quiet ?? false,
   };
 }
 
-function ossTarget(bucket: string | undefined, endpoint: string | undefined, region: string | undefined, env: NodeJS.ProcessEnv): Target {
-  if (!bucket) throw new UsageError('missing bucket: pass --bucket or set OSS_BUCKET, or use --local');
-  if (!endpoint && !region) {
+/** Returns `value` when `valid`, or names the option (or the variable it came from) and the rule. */
+function check(name: string, value: string, valid: (value: string) => boolean, rule: string): string {
+  if (!valid(value)) throw new UsageError(`${name} must be ${rule}, got ${describeValue(value)}`);
+  return value;
+}
+
+/** A flag's value, else its environment variable's; named as the user gave it, for messages. */
+function flagOrEnv(flag: string, value: string | undefined, env: NodeJS.ProcessEnv, variable: string) {
+  if (value !== undefined) return { name: `--${flag}`, value: nonEmpty(`--${flag}`, value) };
+  return { name: variable, value: env[variable] || undefined };
+}
+
+function isEndpoint(text: string): boolean {
+  try {
+    const url = new URL(text.includes('://') ? text : `http://${text}`);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.pathname === '/' && !url.search && !url.username;
+  } catch {
+    return false;
+  }
+}
+
+function ossTarget(values: { bucket?: string; endpoint?: string; region?: string }, env: NodeJS.ProcessEnv): Target {
+  const bucket = flagOrEnv('bucket', values.bucket, env, 'OSS_BUCKET');
+  const endpoint = flagOrEnv('endpoint', values.endpoint, env, 'OSS_ENDPOINT');
+  const region = flagOrEnv('region', values.region, env, 'OSS_REGION');
+  if (!bucket.value) throw new UsageError('missing bucket: pass --bucket or set OSS_BUCKET, or use --local');
+  if (!endpoint.value && !region.value) {
     throw new UsageError('missing endpoint: pass --endpoint or --region (or set OSS_ENDPOINT or OSS_REGION), or use --local');
   }
   const credentials = credentialsFrom(env);
-  return { kind: 'oss', bucket, credentials, ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}) };
+  check(bucket.name, bucket.value, isBucketName, BUCKET_NAME_RULE);
+  if (endpoint.value) {
+    check(endpoint.name, endpoint.value, isEndpoint, 'a host or an http(s) URL such as https://oss-cn-hangzhou.aliyuncs.com');
+  }
+  if (region.value) check(region.name, region.value, (text) => /^[a-z0-9-]+$/i.test(text), 'a region id such as oss-cn-hangzhou');
+  return {
+    kind: 'oss',
+    bucket: bucket.value,
+    credentials,
+    ...(endpoint.value ? { endpoint: endpoint.value } : {}),
+    ...(region.value ? { region: region.value } : {}),
+  };
 }

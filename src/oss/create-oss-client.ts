@@ -2,7 +2,7 @@ import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import Agent from 'agentkeepalive';
 import OSS from 'ali-oss';
-import { assertOptionsObject, assertPositiveMs } from '../options.js';
+import { assertCredential, assertOptionsObject, assertPositiveMs } from '../options.js';
 
 /** How long one upload may take before the client gives up on it. */
 export const DEFAULT_MAX_UPLOAD_MS = 2 * 60 * 60 * 1000;
@@ -32,6 +32,10 @@ export function createOssClient(options: OssClientOptions): OSS {
     freeSocketTimeoutMs = DEFAULT_FREE_SOCKET_TIMEOUT_MS,
     ...ossOptions
   } = options;
+  // Checked here, not by ali-oss: its errors would not say which option is wrong.
+  assertCredential('accessKeyId', ossOptions.accessKeyId);
+  assertCredential('accessKeySecret', ossOptions.accessKeySecret);
+  if (ossOptions.stsToken !== undefined) assertCredential('stsToken', ossOptions.stsToken);
   assertPositiveMs('maxUploadMs', maxUploadMs);
   assertPositiveMs('freeSocketTimeoutMs', freeSocketTimeoutMs);
   const agentOptions = { keepAlive: true, timeout: maxUploadMs, freeSocketTimeout: freeSocketTimeoutMs };

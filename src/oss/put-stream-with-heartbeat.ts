@@ -3,6 +3,7 @@ import { assertOptionsObject, describeValue, IDLE_LIMITS, type HeartbeatOptions 
 import { HeartbeatReadable } from '../heartbeat-readable.js';
 import { withHeartbeat, type HeartbeatSource } from '../with-heartbeat.js';
 import { AbortError } from './abort-error.js';
+import { isObjectName, OBJECT_NAME_RULE } from './names.js';
 import { markSourceError } from './source-errors.js';
 
 // @types/ali-oss marks timeout, mime, meta and callback as required; ali-oss needs none of them.
@@ -27,6 +28,11 @@ function assertClient(client: unknown): asserts client is OSS {
   }
 }
 
+function assertObjectName(name: unknown): asserts name is string {
+  if (typeof name !== 'string') throw new TypeError(`name must be a non-empty string, got ${describeValue(name)}`);
+  if (!isObjectName(name)) throw new RangeError(`name must be ${OBJECT_NAME_RULE}, got ${describeValue(name)}`);
+}
+
 function assertSignal(signal: unknown): asserts signal is AbortSignal | undefined {
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError(`signal must be an AbortSignal, got ${describeValue(signal)}`);
@@ -45,6 +51,7 @@ export async function putStreamWithHeartbeat(
   options: PutStreamWithHeartbeatOptions = {},
 ): Promise<PutStreamWithHeartbeatResult> {
   assertClient(client);
+  assertObjectName(name);
   assertOptionsObject('options', options);
   const { heartbeat, signal, ...putOptions } = options;
   assertOptionsObject('heartbeat', heartbeat);

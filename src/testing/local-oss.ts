@@ -3,7 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type OSS from 'ali-oss';
-import { IDLE_LIMITS, assertOptionsObject, assertPositiveMs, describeValue } from '../options.js';
+import { BUCKET_NAME_RULE, isBucketName } from '../oss/names.js';
+import { IDLE_LIMITS, assertCredential, assertOptionsObject, assertPositiveMs, describeValue } from '../options.js';
 
 export interface LocalOssOptions {
   /** Silence in ms inside a request body after which the connection is ended with a FIN. Default 60_000, like OSS. */
@@ -55,8 +56,6 @@ interface StoredObject {
 }
 
 type Config = Required<LocalOssOptions>;
-
-const BUCKET_NAME = /^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/;
 
 /**
  * Starts an OSS-compatible server for tests: PutObject (chunked or sized), GetObject, HeadObject and
@@ -248,10 +247,8 @@ function resolveOptions(options: LocalOssOptions | undefined): Config {
   if (typeof bucket !== 'string') {
     throw new TypeError(`bucket must be a string, got ${describeValue(bucket)}`);
   }
-  if (!BUCKET_NAME.test(bucket)) {
-    throw new RangeError(
-      `bucket must be 3-63 lowercase letters, digits or hyphens, not starting or ending with a hyphen, got ${describeValue(bucket)}`,
-    );
+  if (!isBucketName(bucket)) {
+    throw new RangeError(`bucket must be ${BUCKET_NAME_RULE}, got ${describeValue(bucket)}`);
   }
   assertCredential('accessKeyId', accessKeyId);
   assertCredential('accessKeySecret', accessKeySecret);
@@ -268,24 +265,6 @@ function resolveOptions(options: LocalOssOptions | undefined): Config {
     throw new RangeError(`port must be an integer from 0 to 65535, got ${describeValue(port)}`);
   }
   return { idleLimitMs, bucket, accessKeyId, accessKeySecret, host, port };
-}
-
-/** Like the other checks, but names only the type: credentials must not end up in logs. */
-function assertCredential(name: string, value: unknown): asserts value is string {
-  if (typeof value !== 'string') {
-    const kind =
-      value === null
-        ? 'null'
-        : Array.isArray(value)
-          ? 'an array'
-          : typeof value === 'object'
-            ? 'an object'
-            : `a ${typeof value}`;
-    throw new TypeError(`${name} must be a non-empty string, got ${kind}`);
-  }
-  if (value === '') {
-    throw new RangeError(`${name} must be a non-empty string, got an empty string`);
-  }
 }
 
 /**

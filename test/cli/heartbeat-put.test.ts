@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startLocalOss, type LocalOss } from '../../src/testing/index.js';
-import { ossEnv, runCli } from './helpers.js';
+import { bodyStarted, ossEnv, runCli } from './helpers.js';
 
 const servers: LocalOss[] = [];
 afterEach(async () => {
@@ -21,7 +21,7 @@ describe('heartbeat-put uploads standard input', () => {
     const { done } = runCli(
       ['--idle-limit', '400', '--heartbeat-after', '150ms', 'logs/build.log'],
       ossEnv(local),
-      ['step 1 构建\n', 1_200, 'step 2 done\n'],
+      ['step 1 构建\n', bodyStarted(local), 1_200, 'step 2 done\n'],
     );
     const { code, stderr } = await done;
 
@@ -127,7 +127,7 @@ describe('failures', () => {
 
   it('a server idle limit shorter than --idle-limit ends the upload: exit 1, server-idle-close, nothing stored', async () => {
     const local = await server(300);
-    const { code, stderr } = await runCli(['k.log'], ossEnv(local), ['start\n', 1_000, 'end\n']).done;
+    const { code, stderr } = await runCli(['k.log'], ossEnv(local), ['start\n', bodyStarted(local), 1_000, 'end\n']).done;
 
     expect(code).toBe(1);
     expect(stderr).toMatch(/^heartbeat-put: upload of k\.log failed \(server-idle-close\): /);
@@ -141,8 +141,7 @@ describe('failures', () => {
   ] as const)('%s mid-upload aborts it: exit %i, nothing stored', async (signal, status) => {
     const local = await server(5_000);
     const { child, done } = runCli(['k.log'], ossEnv(local), ['partial log\n', 30_000]);
-    // The body has started once the server has seen its first bytes.
-    await vi.waitFor(() => expect(local.stats().maxBodyGapMs).toBeGreaterThan(0), { timeout: 10_000, interval: 20 });
+    await bodyStarted(local)();
     child.kill(signal);
     const { code, stderr } = await done;
 

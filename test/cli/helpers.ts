@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { expect, vi } from 'vitest';
 import type { LocalOss } from '../../src/testing/index.js';
 
 const CLI = ['--import', 'tsx', 'src/cli/heartbeat-put.ts'];
@@ -10,8 +11,8 @@ export interface CliRun {
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: Buffer; stderr: string }>;
 }
 
-/** Input as the command reads it: bytes, and pauses in ms between them. */
-export type Input = Array<string | Buffer | number>;
+/** Input as the command reads it: bytes, pauses in ms, and conditions to wait for (the upload began). */
+export type Input = Array<string | Buffer | number | (() => Promise<unknown>)>;
 
 /** Runs heartbeat-put from source in a child process with only the environment given (no inherited OSS_*). */
 export function runCli(args: string[], env: Record<string, string>, input: Input = []): CliRun {
@@ -26,14 +27,24 @@ export function runCli(args: string[], env: Record<string, string>, input: Input
   const done = new Promise<Awaited<CliRun['done']>>((resolve) => {
     child.on('close', (code, signal) => resolve({ code, signal, stdout: Buffer.concat(stdout), stderr }));
   });
+  // A command that has exited takes no more input: stop feeding it.
+  child.stdin.on('error', () => {});
+  const exited = new Promise((resolve) => child.once('exit', resolve));
   void (async () => {
     for (const part of input) {
-      if (typeof part === 'number') await sleep(part);
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      if (typeof part === 'number') await Promise.race([sleep(part), exited]);
+      else if (typeof part === 'function') await part();
       else child.stdin.write(part);
     }
     child.stdin.end();
   })();
   return { child, done };
+}
+
+/** Resolves once `local` has received body bytes: the command has started and the silence can begin. */
+export function bodyStarted(local: LocalOss): () => Promise<unknown> {
+  return () => vi.waitFor(() => expect(local.stats().maxBodyGapMs).toBeGreaterThan(0), { timeout: 20_000, interval: 20 });
 }
 
 /** The environment a build runner would set to reach `local`. */
