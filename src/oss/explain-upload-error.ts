@@ -61,7 +61,15 @@ function kindOf(error: unknown): UploadErrorKind {
   return 'other';
 }
 
-function describeOther({ name, code, status, summary }: ErrorFields): string {
+function describeOther({ name, code, status, summary, text }: ErrorFields): string {
+  // ali-oss replaces a network error's code with its name: the system code survives only in the text.
+  const networkCode = /\b(ECONNRESET|EPIPE|ETIMEDOUT|ECONNREFUSED)\b/.exec(text)?.[1];
+  if (networkCode) {
+    return (
+      `The connection failed (${networkCode}) before the upload completed, so nothing was stored. ` +
+      'If the upload had been silent, a proxy or firewall may have dropped the idle connection: keep heartbeats on; otherwise retry.'
+    );
+  }
   const httpStatus = status !== '' && status !== '-1' ? ` (HTTP ${status})` : '';
   const reason = summary === '' ? '' : `: "${summary}"`;
   return (
@@ -99,7 +107,7 @@ function messageFor(kind: UploadErrorKind, error: unknown): string {
       );
     case 'aborted':
       return (
-        'The upload was aborted through its AbortSignal before it completed; ' +
+        'The upload was aborted through its AbortSignal, or its body was destroyed, before it completed; ' +
         'nothing to change unless the abort was unexpected.'
       );
     case 'other':

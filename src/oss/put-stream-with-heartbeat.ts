@@ -72,10 +72,15 @@ export async function putStreamWithHeartbeat(
     throw new AbortError(signal.reason);
   }
 
-  // ali-oss reports a failed source as a generic "premature close"; the source's own error says why.
+  // ali-oss reports a failed source as a generic "premature close"; the source's own error says why,
+  // and a body destroyed without an error was cancelled by its owner: an abort, not a network failure.
   let sourceError: Error | undefined;
   body.once('error', (error: Error) => {
     sourceError = error;
+  });
+  let cancelled = false;
+  body.once('close', () => {
+    cancelled = sourceError === undefined && !body.readableEnded;
   });
 
   return new Promise((resolve, reject) => {
@@ -100,7 +105,12 @@ export async function putStreamWithHeartbeat(
       },
       (error: Error) => {
         if (sourceError) markSourceError(sourceError);
-        settle(() => reject(sourceError ?? error));
+        // ali-oss destroys the body itself after a network failure; only its "premature close" means the body went first.
+        const cancellation =
+          cancelled && /^premature close\b/.test(String(error?.message))
+            ? new AbortError(new Error('the upload body was destroyed before it ended'))
+            : undefined;
+        settle(() => reject(sourceError ?? cancellation ?? error));
       },
     );
   });

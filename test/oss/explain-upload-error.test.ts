@@ -87,6 +87,15 @@ describe('explainUploadError', () => {
       status: -1,
     });
     expect(explainUploadError(network).message).toMatch(/^The upload failed with ResponseError: "premature close"\. /);
+    const reset = Object.assign(new Error('read ECONNRESET, PUT http://127.0.0.1:1234/k -1 (connected: true)'), {
+      name: 'ResponseError',
+      code: 'ResponseError',
+      status: -1,
+    });
+    expect(explainUploadError(reset)).toEqual({
+      kind: 'other',
+      message: expect.stringMatching(/^The connection failed \(ECONNRESET\) before the upload completed, so nothing was stored\./) as string,
+    });
     expect(explainUploadError('boom')).toMatchObject({ kind: 'other' });
     expect(explainUploadError(undefined)).toMatchObject({ kind: 'other' });
   });

@@ -1,0 +1,314 @@
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, beforeEach, vi } from 'vitest';
+import type { HeartbeatReadable, HeartbeatTimers } from '../../src/index.js';
+
+/**
+ * Keeps urllib 2's "[urllib:warn] ... callback twice!!!" lines (console.warn, twice for every failed streamed
+ * request) off the test output; other warnings pass. Returns the warnings kept back, per test.
+ */
+export function muteUrllibWarnings(): unknown[][] {
+  const muted: unknown[][] = [];
+  beforeEach(() => {
+    const warn = console.warn.bind(console);
+    vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
+      if (String(args[0]).startsWith('[urllib:warn]')) muted.push(args);
+      else warn(...args);
+    });
+  });
+  afterEach(() => {
+    vi.mocked(console.warn).mockRestore();
+    muted.length = 0;
+  });
+  return muted;
+}
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same run, so a failure can be replayed. */
+export function seededRandom(seed: number): {
+  next: () => number;
+  int: (min: number, max: number) => number;
+  pick: <T>(items: readonly T[]) => T;
+} {
+  let state = seed >>> 0;
+  const next = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+  const int = (min: number, max: number): number => min + Math.floor(next() * (max - min + 1));
+  return { next, int, pick: <T>(items: readonly T[]): T => items[int(0, items.length - 1)]! };
+}
+
+/** `length` bytes of printable ASCII without a space, so removing every space from a stored body is exact. */
+export function fillerFreeBytes(length: number, random: () => number): Buffer {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:/\n';
+  const bytes = Buffer.alloc(length);
+  for (let i = 0; i < length; i++) bytes[i] = alphabet.charCodeAt(Math.floor(random() * alphabet.length));
+  return bytes;
+}
+
+/** The handles that keep a process alive and that an upload could leave behind. */
+export const WATCHED_RESOURCES = ['Timeout', 'TCPSocketWrap', 'TCPServerWrap'] as const;
+export type ResourceCounts = Record<(typeof WATCHED_RESOURCES)[number], number>;
+
+/**
+ * Counts of the watched resources. Node lists only referenced handles and timers here: an unref'd
+ * heartbeat timer is invisible to it, which is why the tests also inject `trackedTimers()`.
+ */
+export function activeResources(): ResourceCounts {
+  const info = process.getActiveResourcesInfo();
+  const count = (name: string): number => info.filter((resource) => resource === name).length;
+  return { Timeout: count('Timeout'), TCPSocketWrap: count('TCPSocketWrap'), TCPServerWrap: count('TCPServerWrap') };
+}
+
+function sameCounts(a: ResourceCounts, b: ResourceCounts): boolean {
+  return WATCHED_RESOURCES.every((name) => a[name] === b[name]);
+}
+
+/**
+ * The watched counts once they have held still for `quietMs`: a baseline without Vitest's own
+ * short-lived timers (it throttles its task updates with a 100 ms timer at a test's start).
+ */
+export async function quietResources(quietMs = 150, timeoutMs = 5_000): Promise<ResourceCounts> {
+  const deadline = performance.now() + timeoutMs;
+  let counts = activeResources();
+  let since = performance.now();
+  while (performance.now() - since < quietMs && performance.now() < deadline) {
+    await sleep(10);
+    const next = activeResources();
+    if (!sameCounts(next, counts)) {
+      counts = next;
+      since = performance.now();
+    }
+  }
+  return counts;
+}
+
+/**
+ * Resolves once no watched count is above `expected` (a baseline from quietResources), polling on short
+ * timers that have fired by the time each check runs. Not vi.waitFor: its own pending timers would count.
+ */
+export async function resourcesBackTo(expected: ResourceCounts, timeoutMs = 10_000): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const actual = activeResources();
+    if (WATCHED_RESOURCES.every((name) => actual[name] <= expected[name])) return;
+    if (performance.now() > deadline) {
+      throw new Error(
+        `resources left: ${JSON.stringify(actual)}, expected at most ${JSON.stringify(expected)} ` +
+          `(all active: ${process.getActiveResourcesInfo().join(', ')})`,
+      );
+    }
+    await sleep(10);
+  }
+}
+
+/** Real timers for a heartbeat stream that know which of theirs are still pending, unref'd or not. */
+export function trackedTimers(): HeartbeatTimers & { pending(): number; started(): number } {
+  const live = new Set<NodeJS.Timeout>();
+  let started = 0;
+  return {
+    setTimeout(callback, ms) {
+      started += 1;
+      const timer: NodeJS.Timeout = globalThis.setTimeout(() => {
+        live.delete(timer);
+        callback();
+      }, ms);
+      live.add(timer);
+      return timer;
+    },
+    clearTimeout(handle) {
+      live.delete(handle as NodeJS.Timeout);
+      globalThis.clearTimeout(handle as NodeJS.Timeout);
+    },
+    now: () => Date.now(),
+    pending: () => live.size,
+    started: () => started,
+  };
+}
+
+export interface Settlement<T> {
+  /** How often the promise's fulfilment and rejection handlers ran, together. */
+  calls: number;
+  settled: boolean;
+  value?: T;
+  error?: unknown;
+}
+
+/** Watches `promise` settle; `done` resolves (never rejects) once it has. */
+export function observeSettlement<T>(promise: Promise<T>): { settlement: Settlement<T>; done: Promise<void> } {
+  const settlement: Settlement<T> = { calls: 0, settled: false };
+  const done = promise.then(
+    (value) => {
+      settlement.calls += 1;
+      settlement.settled = true;
+      settlement.value = value;
+    },
+    (error: unknown) => {
+      settlement.calls += 1;
+      settlement.settled = true;
+      settlement.error = error;
+    },
+  );
+  return { settlement, done };
+}
+
+/**
+ * Records the 'data', 'heartbeat' and 'error' events `stream` emits once `isSettled()` holds. It wraps
+ * `emit` instead of adding listeners: a 'data' listener would start the stream flowing on its own.
+ */
+export function eventsAfter(stream: HeartbeatReadable, isSettled: () => boolean): string[] {
+  const late: string[] = [];
+  const emit = stream.emit.bind(stream) as (event: string | symbol, ...args: unknown[]) => boolean;
+  stream.emit = ((event: string | symbol, ...args: unknown[]): boolean => {
+    if (isSettled() && (event === 'data' || event === 'heartbeat' || event === 'error')) late.push(String(event));
+    return emit(event, ...args);
+  }) as HeartbeatReadable['emit'];
+  return late;
+}
+
+export interface FaultProxyOptions {
+  /** Reset the client's connection (RST, `resetAndDestroy`) once this many request-body bytes have passed. */
+  resetAfterBodyBytes?: number;
+  /** Read the client's bytes no faster than this, pausing its socket after each chunk: a slow server. */
+  bytesPerSecond?: number;
+  /** Keep the server's responses from the client until `releaseResponses()`: a slow answer. */
+  holdResponses?: boolean;
+}
+
+export interface FaultProxyStats {
+  connections: number;
+  /** Request-body bytes forwarded to the server, chunked framing included. */
+  bodyBytes: number;
+  /** Connections reset. */
+  resets: number;
+  /** Times the client's socket was paused to slow it down. */
+  pauses: number;
+}
+
+export interface FaultProxy {
+  endpoint: string;
+  stats(): FaultProxyStats;
+  /** Sends the responses held so far, and from now on passes them through. */
+  releaseResponses(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A TCP proxy in front of a server (here startLocalOss) that forwards bytes unchanged, FINs included,
+ * and injects the faults a real network has: a reset after N request-body bytes, a slow reader. It
+ * parses nothing but the end of the first request's headers: one upload per connection.
+ */
+export async function startFaultProxy(target: string, options: FaultProxyOptions = {}): Promise<FaultProxy> {
+  const { hostname, port } = new URL(target);
+  const counters: FaultProxyStats = { connections: 0, bodyBytes: 0, resets: 0, pauses: 0 };
+  const sockets = new Set<Socket>();
+  const timers = new Set<NodeJS.Timeout>();
+  let holding = options.holdResponses === true;
+  const held: (() => void)[] = [];
+  const track = (socket: Socket): void => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.once('close', () => sockets.delete(socket));
+  };
+
+  const server = createServer((client) => {
+    counters.connections += 1;
+    const upstream = connect(Number(port), hostname);
+    track(client);
+    track(upstream);
+    const toClient = (send: () => void): void => {
+      if (holding) held.push(send);
+      else send();
+    };
+    upstream.on('data', (chunk: Buffer) => toClient(() => client.write(chunk)));
+    upstream.on('end', () => toClient(() => client.end()));
+    client.on('end', () => upstream.end());
+    upstream.once('close', () => client.destroy());
+    client.once('close', () => upstream.destroy());
+
+    let head = '';
+    let received = 0;
+    let bodyStart: number | undefined;
+    let holds = 0;
+    const hold = (): void => {
+      holds += 1;
+      client.pause();
+    };
+    const release = (): void => {
+      holds -= 1;
+      if (holds === 0 && !client.destroyed) client.resume();
+    };
+
+    client.on('data', (chunk: Buffer) => {
+      const start = received;
+      received += chunk.length;
+      if (bodyStart === undefined) {
+        head += chunk.toString('latin1');
+        const end = head.indexOf('\r\n\r\n');
+        if (end !== -1) bodyStart = end + 4;
+      }
+      const bodyBefore = bodyStart === undefined ? 0 : Math.max(0, start - bodyStart);
+      const bodyAfter = bodyStart === undefined ? 0 : Math.max(0, received - bodyStart);
+      const { resetAfterBodyBytes, bytesPerSecond } = options;
+
+      if (resetAfterBodyBytes !== undefined && bodyStart !== undefined && bodyAfter >= resetAfterBodyBytes) {
+        // Forward up to the reset point, so the server has seen exactly N body bytes, then reset.
+        // The server's side is reset too, once those bytes are on its socket.
+        const forwarded = bodyStart + resetAfterBodyBytes - start;
+        counters.bodyBytes += resetAfterBodyBytes - bodyBefore;
+        counters.resets += 1;
+        client.resetAndDestroy();
+        upstream.write(chunk.subarray(0, forwarded), () => upstream.resetAndDestroy());
+        return;
+      }
+      counters.bodyBytes += bodyAfter - bodyBefore;
+      if (!upstream.write(chunk)) {
+        hold();
+        upstream.once('drain', release);
+      }
+      if (bytesPerSecond !== undefined) {
+        counters.pauses += 1;
+        hold();
+        const timer = setTimeout(
+          () => {
+            timers.delete(timer);
+            release();
+          },
+          (chunk.length / bytesPerSecond) * 1000,
+        );
+        timers.add(timer);
+      }
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
+  return {
+    endpoint: `http://127.0.0.1:${address.port}`,
+    stats: () => ({ ...counters }),
+    releaseResponses: () => {
+      holding = false;
+      for (const send of held.splice(0)) send();
+    },
+    close: () => {
+      closing ??= new Promise((resolve) => {
+        server.close(() => resolve());
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        for (const socket of sockets) socket.destroy();
+      });
+      return closing;
+    },
+  };
+}
