@@ -84,10 +84,19 @@ export class HeartbeatReadable extends Readable {
   }
 
   override push(chunk: unknown, encoding?: BufferEncoding): boolean {
+    // The hot path first: bytes that end on a character boundary, with nothing held back.
+    if (chunk instanceof Uint8Array && this.#heldBack === undefined && this.#clock !== 'finished') {
+      const last = chunk[chunk.length - 1];
+      if (last !== undefined && (last < 0x80 || !this.#utf8Safe)) return this.#deliver(chunk, chunk.length);
+    }
+    return this.#pushAny(chunk, encoding);
+  }
+
+  #pushAny(chunk: unknown, encoding?: BufferEncoding): boolean {
     if (this.#clock === 'finished') return super.push(chunk, encoding);
     if (chunk === null) {
       this.#stopClock();
-      if (this.#heldBack !== undefined) this.#deliver(this.#heldBack);
+      if (this.#heldBack !== undefined) this.#deliver(this.#heldBack, this.#heldBack.length);
       this.#heldBack = undefined;
       return super.push(null);
     }
@@ -96,12 +105,12 @@ export class HeartbeatReadable extends Readable {
       // A UTF-8 string always ends on a character boundary; other encodings can end anywhere.
       const endsOnBoundary = stringEncoding === 'utf8' || stringEncoding === 'utf-8';
       if (!this.#utf8Safe || (endsOnBoundary && this.#heldBack === undefined)) {
-        return this.#deliver(chunk, stringEncoding);
+        return this.#deliver(chunk, Buffer.byteLength(chunk, stringEncoding), stringEncoding);
       }
       chunk = Buffer.from(chunk, stringEncoding);
     }
     if (!(chunk instanceof Uint8Array)) return super.push(chunk, encoding);
-    return this.#utf8Safe ? this.#pushUtf8Safe(chunk) : this.#deliver(chunk);
+    return this.#utf8Safe ? this.#pushUtf8Safe(chunk) : this.#deliver(chunk, chunk.length);
   }
 
   override destroy(error?: Error): this {
@@ -116,14 +125,14 @@ export class HeartbeatReadable extends Readable {
       this.#heldBack = undefined;
     }
     const incomplete = incompleteUtf8TailLength(bytes);
-    if (incomplete === 0) return this.#deliver(bytes);
+    if (incomplete === 0) return this.#deliver(bytes, bytes.length);
     this.#heldBack = bytes.subarray(bytes.length - incomplete);
     if (bytes.length === incomplete) return this.readableLength < this.readableHighWaterMark;
-    return this.#deliver(bytes.subarray(0, bytes.length - incomplete));
+    return this.#deliver(bytes.subarray(0, bytes.length - incomplete), bytes.length - incomplete);
   }
 
-  #deliver(chunk: Uint8Array | string, encoding?: BufferEncoding): boolean {
-    const length = typeof chunk === 'string' ? Buffer.byteLength(chunk, encoding ?? 'utf8') : chunk.length;
+  /** Pushes `length` bytes of data (`chunk`, or `chunk` in `encoding`) and counts them as activity. */
+  #deliver(chunk: Uint8Array | string, length: number, encoding?: BufferEncoding): boolean {
     if (length > 0) {
       this.#dataBytes += length;
       if (this.#clock === 'running' && !this.#stampPending) {
