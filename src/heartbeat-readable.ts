@@ -1,8 +1,6 @@
 import { Readable } from 'node:stream';
-import { resolveHeartbeatOptions, type HeartbeatOptions, type HeartbeatTimers } from './options.js';
+import { resolveHeartbeatOptions, type HeartbeatOptions, type ResolvedHeartbeatOptions } from './options.js';
 import { incompleteUtf8TailLength } from './utf8.js';
-
-const settled = Promise.resolve();
 
 export interface HeartbeatInfo {
   /** Fillers pushed so far, this one included. */
@@ -34,33 +32,34 @@ export interface HeartbeatReadable {
  * A byte Readable that pushes a filler whenever it has been silent for `heartbeatAfterMs`,
  * so a server that ends idle request bodies never sees one. In every other respect a Readable.
  */
+// The silence clock's states. QUIET: no data since the last check, so the next push reads the clock.
+// ACTIVE: data is flowing, and the timer checks every step instead.
+const STOPPED = 0;
+const QUIET = 1;
+const ACTIVE = 2;
+const FINISHED = 3;
+type ClockState = typeof STOPPED | typeof QUIET | typeof ACTIVE | typeof FINISHED;
+
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- typed 'heartbeat' event overloads
 export class HeartbeatReadable extends Readable {
-  readonly #heartbeatAfterMs: number;
-  readonly #filler: Buffer;
-  readonly #utf8Safe: boolean;
-  readonly #timers: HeartbeatTimers;
-
+  readonly #config: ResolvedHeartbeatOptions;
   #heartbeats = 0;
   #dataBytes = 0;
   /** Bytes of a UTF-8 character whose rest has not arrived yet. */
   #heldBack: Uint8Array | undefined;
-  /** The silence clock: stopped until first read, then running until end or destroy. */
-  #clock: 'stopped' | 'running' | 'finished' = 'stopped';
+  #clock: ClockState = STOPPED;
+  /** When data last flowed: exact for a chunk that woke a quiet stream, else at most one step late. */
   #lastActivity = 0;
-  /** Bytes went out since #lastActivity was stamped; the stamp follows at the end of the synchronous burst. */
-  #stampPending = false;
+  /** dataBytes as of #lastActivity: more means data flowed since. */
+  #bytesAtLastActivity = 0;
   #timer: unknown;
 
   constructor(options?: HeartbeatOptions) {
-    const resolved = resolveHeartbeatOptions(options);
+    const config = resolveHeartbeatOptions(options);
     super(options);
-    this.#heartbeatAfterMs = resolved.heartbeatAfterMs;
-    this.#filler = resolved.filler;
-    this.#utf8Safe = resolved.utf8Safe;
-    this.#timers = resolved.timers;
+    this.#config = config;
     // A 'readable' listener is a reader that calls read() only once data exists: it must start the clock.
-    this.on('newListener', this.#startOnReadableListener);
+    this.on('newListener', HeartbeatReadable.#startOnReadableListener);
   }
 
   /** Fillers pushed so far. */
@@ -79,21 +78,21 @@ export class HeartbeatReadable extends Readable {
   // Streams call read(0) to fill their buffer ahead of any consumer; only a real read starts the clock.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the same signature as Readable.read
   override read(size?: number): any {
-    if (size !== 0 && this.#clock === 'stopped') this.#startClock();
+    if (size !== 0 && this.#clock === STOPPED) this.#startClock();
     return super.read(size);
   }
 
   override push(chunk: unknown, encoding?: BufferEncoding): boolean {
     // The hot path first: bytes that end on a character boundary, with nothing held back.
-    if (chunk instanceof Uint8Array && this.#heldBack === undefined && this.#clock !== 'finished') {
+    if (chunk instanceof Uint8Array && this.#heldBack === undefined && this.#clock !== FINISHED) {
       const last = chunk[chunk.length - 1];
-      if (last !== undefined && (last < 0x80 || !this.#utf8Safe)) return this.#deliver(chunk, chunk.length);
+      if (last !== undefined && (last < 0x80 || !this.#config.utf8Safe)) return this.#deliver(chunk, chunk.length);
     }
     return this.#pushAny(chunk, encoding);
   }
 
   #pushAny(chunk: unknown, encoding?: BufferEncoding): boolean {
-    if (this.#clock === 'finished') return super.push(chunk, encoding);
+    if (this.#clock === FINISHED) return super.push(chunk, encoding);
     if (chunk === null) {
       this.#stopClock();
       if (this.#heldBack !== undefined) this.#deliver(this.#heldBack, this.#heldBack.length);
@@ -104,13 +103,13 @@ export class HeartbeatReadable extends Readable {
       const stringEncoding = encoding ?? 'utf8';
       // A UTF-8 string always ends on a character boundary; other encodings can end anywhere.
       const endsOnBoundary = stringEncoding === 'utf8' || stringEncoding === 'utf-8';
-      if (!this.#utf8Safe || (endsOnBoundary && this.#heldBack === undefined)) {
+      if (!this.#config.utf8Safe || (endsOnBoundary && this.#heldBack === undefined)) {
         return this.#deliver(chunk, Buffer.byteLength(chunk, stringEncoding), stringEncoding);
       }
       chunk = Buffer.from(chunk, stringEncoding);
     }
     if (!(chunk instanceof Uint8Array)) return super.push(chunk, encoding);
-    return this.#utf8Safe ? this.#pushUtf8Safe(chunk) : this.#deliver(chunk, chunk.length);
+    return this.#config.utf8Safe ? this.#pushUtf8Safe(chunk) : this.#deliver(chunk, chunk.length);
   }
 
   override destroy(error?: Error): this {
@@ -131,76 +130,80 @@ export class HeartbeatReadable extends Readable {
     return this.#deliver(bytes.subarray(0, bytes.length - incomplete), bytes.length - incomplete);
   }
 
-  /** Pushes `length` bytes of data (`chunk`, or `chunk` in `encoding`) and counts them as activity. */
+  /** Pushes `length` bytes of data (`chunk`, or `chunk` in `encoding`) and counts them. */
   #deliver(chunk: Uint8Array | string, length: number, encoding?: BufferEncoding): boolean {
     if (length > 0) {
       this.#dataBytes += length;
-      if (this.#clock === 'running' && !this.#stampPending) {
-        this.#stampPending = true;
-        void settled.then(this.#stamp);
-      }
+      if (this.#clock === QUIET) this.#wake();
     }
     return super.push(chunk, encoding);
   }
 
-  readonly #startOnReadableListener = (event: string | symbol): void => {
-    if (event === 'readable' && this.#clock === 'stopped') this.#startClock();
+  // Static, so that no stream carries a closure of its own for it; EventEmitter calls it with the stream as `this`.
+  static readonly #startOnReadableListener = function (this: HeartbeatReadable, event: string | symbol): void {
+    if (event === 'readable' && this.#clock === STOPPED) this.#startClock();
   };
 
   #startClock(): void {
-    this.off('newListener', this.#startOnReadableListener);
-    this.#clock = 'running';
-    this.#lastActivity = this.#timers.now();
-    this.#arm(this.#heartbeatAfterMs);
+    this.off('newListener', HeartbeatReadable.#startOnReadableListener);
+    this.#clock = QUIET;
+    this.#lastActivity = this.#config.timers.now();
+    this.#bytesAtLastActivity = this.#dataBytes;
+    this.#arm(this.#config.heartbeatAfterMs);
   }
 
   #stopClock(): void {
-    this.#clock = 'finished';
-    if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
+    this.#clock = FINISHED;
+    if (this.#timer !== undefined) this.#config.timers.clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 
+  // A push reads no clock and sets no timer, except the first after a quiet check: reading the clock
+  // costs more than a push. That one stamps the time exactly and hands over to the timer's short steps.
+  #wake(): void {
+    this.#clock = ACTIVE;
+    this.#lastActivity = this.#config.timers.now();
+    this.#bytesAtLastActivity = this.#dataBytes;
+    if (this.#timer !== undefined) this.#config.timers.clearTimeout(this.#timer);
+    this.#arm(this.#config.stepMs);
+  }
+
   #arm(ms: number): void {
-    const timer = this.#timers.setTimeout(this.#onTimer, ms);
+    const timer = this.#config.timers.setTimeout(this.#onTimer, ms);
     // A heartbeat must never be the only thing keeping a process alive.
     if (typeof (timer as { unref?: unknown } | null)?.unref === 'function') (timer as { unref(): void }).unref();
     this.#timer = timer;
   }
 
-  // The clock is read once per burst of synchronous pushes, not once per push: reading it costs more than a push.
-  readonly #stamp = (): void => {
-    if (!this.#stampPending) return;
-    this.#stampPending = false;
-    this.#lastActivity = this.#timers.now();
-  };
-
-  // One lazily re-armed timer: pushes only get stamped, the timer catches up when it fires.
   readonly #onTimer = (): void => {
     this.#timer = undefined;
-    if (this.#clock !== 'running' || this.destroyed || this.errored !== null) return;
-    const now = this.#timers.now();
-    // A clock driven by hand (a test's fake timers) can fire before the stamp's microtask has run.
-    if (this.#stampPending) {
-      this.#stampPending = false;
+    if (this.#clock === FINISHED || this.destroyed || this.errored !== null) return;
+    const { heartbeatAfterMs, stepMs, timers } = this.#config;
+    const now = timers.now();
+    if (this.#dataBytes !== this.#bytesAtLastActivity) {
+      // Data flowed during the last step: it is at most a step old. Keep following it.
       this.#lastActivity = now;
+      this.#bytesAtLastActivity = this.#dataBytes;
+      this.#arm(stepMs);
+      return;
     }
+    this.#clock = QUIET;
     // A wall clock set back would make the silence negative and postpone every heartbeat.
     if (now < this.#lastActivity) this.#lastActivity = now;
     const silentMs = now - this.#lastActivity;
-    if (silentMs < this.#heartbeatAfterMs) {
-      this.#arm(this.#heartbeatAfterMs - silentMs);
+    if (silentMs < heartbeatAfterMs) {
+      this.#arm(heartbeatAfterMs - silentMs);
       return;
     }
     // A reader that has not taken what is buffered will find it there: one filler at most, never a pile.
     if (this.readableLength === 0) this.#pushFiller(now, silentMs);
-    this.#arm(this.#heartbeatAfterMs);
+    this.#arm(heartbeatAfterMs);
   };
 
   #pushFiller(now: number, silentMs: number): void {
     this.#heartbeats += 1;
     this.#lastActivity = now;
-    // A copy each time: a reader may keep or change the chunks it is given.
-    super.push(Buffer.from(this.#filler));
-    this.emit('heartbeat', { count: this.#heartbeats, silentMs });
+    super.push(this.#config.filler);
+    if (this.listenerCount('heartbeat') > 0) this.emit('heartbeat', { count: this.#heartbeats, silentMs });
   }
 }

@@ -33,6 +33,8 @@ export interface HeartbeatOptions extends ReadableOptions {
 export interface ResolvedHeartbeatOptions {
   idleLimitMs: number;
   heartbeatAfterMs: number;
+  /** How finely the timer follows flowing data: a filler may come up to this much later than heartbeatAfterMs. */
+  stepMs: number;
   filler: Buffer;
   utf8Safe: boolean;
   timers: HeartbeatTimers;
@@ -95,8 +97,11 @@ export function assertOptionsObject(name: string, value: unknown): asserts value
   }
 }
 
+// Shared by every stream that keeps the default: the same chunk is pushed each time.
+const DEFAULT_FILLER = Buffer.from(' ');
+
 function resolveFiller(value: unknown, utf8Safe: boolean): Buffer {
-  if (value === undefined) return Buffer.from(' ');
+  if (value === undefined) return DEFAULT_FILLER;
   if (typeof value !== 'string' && !(value instanceof Uint8Array)) {
     throw new TypeError(`filler must be a string or Uint8Array, got ${describeValue(value)}`);
   }
@@ -146,6 +151,8 @@ export function resolveHeartbeatOptions(options: HeartbeatOptions | undefined): 
   return {
     idleLimitMs,
     heartbeatAfterMs: resolvedAfterMs,
+    // Timers count whole milliseconds.
+    stepMs: Math.ceil(resolvedAfterMs / 16),
     filler: resolveFiller(filler, utf8Safe),
     utf8Safe,
     timers: resolveTimers(timers),

@@ -101,16 +101,32 @@ describe('wake-ups', () => {
     expect(timers.pending()).toBe(0);
   });
 
-  it('a busy stream wakes at most about twice per heartbeatAfterMs', async () => {
+  it('a busy stream follows its data in steps of heartbeatAfterMs / 16, reading no clock per push', async () => {
     const timers = manualTimers();
-    const stream = reading({ timers });
+    let clockReads = 0;
+    const stream = reading({ timers: { ...timers, now: () => (clockReads++, timers.now()) } });
     await nextTick();
     for (let ms = 0; ms < 10 * MINUTE; ms += 250) {
-      stream.push('x');
+      for (let line = 0; line < 10; line++) stream.push('x');
       timers.advance(250);
     }
     expect(stream.heartbeats).toBe(0);
-    expect(timers.setTimeoutCalls).toBeLessThanOrEqual(2 * 20 + 1);
+    // 10 minutes at 30 s: 20 periods of 16 steps, and 24,000 pushes that read no clock.
+    expect(timers.setTimeoutCalls).toBeLessThanOrEqual(16 * 20 + 2);
+    expect(clockReads).toBeLessThanOrEqual(16 * 20 + 2);
+    stream.destroy();
+  });
+
+  it('a chunk after a quiet spell is stamped exactly: its filler comes heartbeatAfterMs after it', async () => {
+    const timers = manualTimers();
+    const stream = reading({ timers });
+    const fillersAt: number[] = [];
+    stream.on('heartbeat', () => fillersAt.push(timers.now()));
+    await nextTick();
+    timers.advance(10_000);
+    stream.push('x');
+    timers.advance(40_000);
+    expect(fillersAt).toEqual([40_000]);
     stream.destroy();
   });
 
