@@ -52,7 +52,9 @@ export class HeartbeatReadable extends Readable {
   #lastActivity = 0;
   /** dataBytes as of #lastActivity: more means data flowed since. */
   #bytesAtLastActivity = 0;
+  /** The one timer, kept after it fires so it can be refreshed; cleared only when the clock stops. */
   #timer: unknown;
+  #timerMs = 0;
 
   constructor(options?: HeartbeatOptions) {
     const config = resolveHeartbeatOptions(options);
@@ -99,15 +101,8 @@ export class HeartbeatReadable extends Readable {
       this.#heldBack = undefined;
       return super.push(null);
     }
-    if (typeof chunk === 'string') {
-      const stringEncoding = encoding ?? 'utf8';
-      // A UTF-8 string always ends on a character boundary; other encodings can end anywhere.
-      const endsOnBoundary = stringEncoding === 'utf8' || stringEncoding === 'utf-8';
-      if (!this.#config.utf8Safe || (endsOnBoundary && this.#heldBack === undefined)) {
-        return this.#deliver(chunk, Buffer.byteLength(chunk, stringEncoding), stringEncoding);
-      }
-      chunk = Buffer.from(chunk, stringEncoding);
-    }
+    // Readable converts a string to bytes anyway; converting it here counts it once and checks its end.
+    if (typeof chunk === 'string') return this.push(Buffer.from(chunk, encoding ?? 'utf8'));
     if (!(chunk instanceof Uint8Array)) return super.push(chunk, encoding);
     return this.#config.utf8Safe ? this.#pushUtf8Safe(chunk) : this.#deliver(chunk, chunk.length);
   }
@@ -130,13 +125,13 @@ export class HeartbeatReadable extends Readable {
     return this.#deliver(bytes.subarray(0, bytes.length - incomplete), bytes.length - incomplete);
   }
 
-  /** Pushes `length` bytes of data (`chunk`, or `chunk` in `encoding`) and counts them. */
-  #deliver(chunk: Uint8Array | string, length: number, encoding?: BufferEncoding): boolean {
+  /** Pushes `length` bytes of data and counts them. */
+  #deliver(chunk: Uint8Array, length: number): boolean {
     if (length > 0) {
       this.#dataBytes += length;
       if (this.#clock === QUIET) this.#wake();
     }
-    return super.push(chunk, encoding);
+    return super.push(chunk);
   }
 
   // Static, so that no stream carries a closure of its own for it; EventEmitter calls it with the stream as `this`.
@@ -164,19 +159,26 @@ export class HeartbeatReadable extends Readable {
     this.#clock = ACTIVE;
     this.#lastActivity = this.#config.timers.now();
     this.#bytesAtLastActivity = this.#dataBytes;
-    if (this.#timer !== undefined) this.#config.timers.clearTimeout(this.#timer);
     this.#arm(this.#config.stepMs);
   }
 
+  /** (Re)schedules the one timer; reuses it when its delay is the same, so a steady stream allocates nothing. */
   #arm(ms: number): void {
-    const timer = this.#config.timers.setTimeout(this.#onTimer, ms);
+    const timers = this.#config.timers;
+    const previous = this.#timer as { refresh?: () => unknown } | undefined;
+    if (ms === this.#timerMs && typeof previous?.refresh === 'function') {
+      previous.refresh();
+      return;
+    }
+    if (previous !== undefined) timers.clearTimeout(previous);
+    const timer = timers.setTimeout(this.#onTimer, ms);
     // A heartbeat must never be the only thing keeping a process alive.
     if (typeof (timer as { unref?: unknown } | null)?.unref === 'function') (timer as { unref(): void }).unref();
     this.#timer = timer;
+    this.#timerMs = ms;
   }
 
   readonly #onTimer = (): void => {
-    this.#timer = undefined;
     if (this.#clock === FINISHED || this.destroyed || this.errored !== null) return;
     const { heartbeatAfterMs, stepMs, timers } = this.#config;
     const now = timers.now();

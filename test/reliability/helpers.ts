@@ -118,6 +118,12 @@ export function trackedTimers(): HeartbeatTimers & { pending(): number; started(
         callback();
       }, ms);
       live.add(timer);
+      // A stream reuses a fired timer by refreshing it: then it is pending again.
+      const refresh = timer.refresh.bind(timer);
+      timer.refresh = () => {
+        live.add(timer);
+        return refresh();
+      };
       return timer;
     },
     clearTimeout(handle) {
