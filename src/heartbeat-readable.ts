@@ -52,9 +52,8 @@ export class HeartbeatReadable extends Readable {
   #lastActivity = 0;
   /** dataBytes as of #lastActivity: more means data flowed since. */
   #bytesAtLastActivity = 0;
-  /** The one timer, kept after it fires so it can be refreshed; cleared only when the clock stops. */
-  #timer: unknown;
-  #timerMs = 0;
+  /** The one timer and its delay, kept after it fires so it can be refreshed; cleared when the clock stops. */
+  #timer: { handle: unknown; ms: number } | undefined;
 
   constructor(options?: HeartbeatOptions) {
     const config = resolveHeartbeatOptions(options);
@@ -149,7 +148,7 @@ export class HeartbeatReadable extends Readable {
 
   #stopClock(): void {
     this.#clock = FINISHED;
-    if (this.#timer !== undefined) this.#config.timers.clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#config.timers.clearTimeout(this.#timer.handle);
     this.#timer = undefined;
   }
 
@@ -165,17 +164,17 @@ export class HeartbeatReadable extends Readable {
   /** (Re)schedules the one timer; reuses it when its delay is the same, so a steady stream allocates nothing. */
   #arm(ms: number): void {
     const timers = this.#config.timers;
-    const previous = this.#timer as { refresh?: () => unknown } | undefined;
-    if (ms === this.#timerMs && typeof previous?.refresh === 'function') {
-      previous.refresh();
+    const previous = this.#timer;
+    const reusable = previous?.handle as { refresh?: () => unknown } | undefined;
+    if (previous?.ms === ms && typeof reusable?.refresh === 'function') {
+      reusable.refresh();
       return;
     }
-    if (previous !== undefined) timers.clearTimeout(previous);
-    const timer = timers.setTimeout(this.#onTimer, ms);
+    if (previous !== undefined) timers.clearTimeout(previous.handle);
+    const handle = timers.setTimeout(this.#onTimer, ms);
     // A heartbeat must never be the only thing keeping a process alive.
-    if (typeof (timer as { unref?: unknown } | null)?.unref === 'function') (timer as { unref(): void }).unref();
-    this.#timer = timer;
-    this.#timerMs = ms;
+    if (typeof (handle as { unref?: unknown } | null)?.unref === 'function') (handle as { unref(): void }).unref();
+    this.#timer = { handle, ms };
   }
 
   readonly #onTimer = (): void => {
