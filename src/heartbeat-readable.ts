@@ -28,10 +28,6 @@ export interface HeartbeatReadable {
 }
 /* eslint-enable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-declaration-merging */
 
-/**
- * A byte Readable that pushes a filler whenever it has been silent for `heartbeatAfterMs`,
- * so a server that ends idle request bodies never sees one. In every other respect a Readable.
- */
 // The silence clock's states. QUIET: no data since the last check, so the next push reads the clock.
 // ACTIVE: data is flowing, and the timer checks every step instead.
 const STOPPED = 0;
@@ -40,6 +36,10 @@ const ACTIVE = 2;
 const FINISHED = 3;
 type ClockState = typeof STOPPED | typeof QUIET | typeof ACTIVE | typeof FINISHED;
 
+/**
+ * A byte Readable that pushes a filler whenever it has been silent for `heartbeatAfterMs`,
+ * so a server that ends idle request bodies never sees one. In every other respect a Readable.
+ */
 // eslint-disable-next-line @typescript-eslint/no-unsafe-declaration-merging -- typed 'heartbeat' event overloads
 export class HeartbeatReadable extends Readable {
   readonly #config: ResolvedHeartbeatOptions;
@@ -84,15 +84,20 @@ export class HeartbeatReadable extends Readable {
   }
 
   override push(chunk: unknown, encoding?: BufferEncoding): boolean {
+    return chunk instanceof Uint8Array ? this.#pushBytes(chunk) : this.#pushOther(chunk, encoding);
+  }
+
+  #pushBytes(chunk: Uint8Array): boolean {
     // The hot path first: bytes that end on a character boundary, with nothing held back.
-    if (chunk instanceof Uint8Array && this.#heldBack === undefined && this.#clock !== FINISHED) {
+    if (this.#heldBack === undefined && this.#clock !== FINISHED) {
       const last = chunk[chunk.length - 1];
       if (last !== undefined && (last < 0x80 || !this.#config.utf8Safe)) return this.#deliver(chunk, chunk.length);
     }
-    return this.#pushAny(chunk, encoding);
+    if (this.#clock === FINISHED) return super.push(chunk);
+    return this.#config.utf8Safe ? this.#pushUtf8Safe(chunk) : this.#deliver(chunk, chunk.length);
   }
 
-  #pushAny(chunk: unknown, encoding?: BufferEncoding): boolean {
+  #pushOther(chunk: unknown, encoding?: BufferEncoding): boolean {
     if (this.#clock === FINISHED) return super.push(chunk, encoding);
     if (chunk === null) {
       this.#stopClock();
@@ -101,9 +106,8 @@ export class HeartbeatReadable extends Readable {
       return super.push(null);
     }
     // Readable converts a string to bytes anyway; converting it here counts it once and checks its end.
-    if (typeof chunk === 'string') return this.push(Buffer.from(chunk, encoding ?? 'utf8'));
-    if (!(chunk instanceof Uint8Array)) return super.push(chunk, encoding);
-    return this.#config.utf8Safe ? this.#pushUtf8Safe(chunk) : this.#deliver(chunk, chunk.length);
+    if (typeof chunk === 'string') return this.#pushBytes(Buffer.from(chunk, encoding ?? 'utf8'));
+    return super.push(chunk, encoding);
   }
 
   override destroy(error?: Error): this {
