@@ -84,20 +84,15 @@ export class HeartbeatReadable extends Readable {
   }
 
   override push(chunk: unknown, encoding?: BufferEncoding): boolean {
-    return chunk instanceof Uint8Array ? this.#pushBytes(chunk) : this.#pushOther(chunk, encoding);
-  }
-
-  #pushBytes(chunk: Uint8Array): boolean {
     // The hot path first: bytes that end on a character boundary, with nothing held back.
-    if (this.#heldBack === undefined && this.#clock !== FINISHED) {
+    if (chunk instanceof Uint8Array && this.#heldBack === undefined && this.#clock !== FINISHED) {
       const last = chunk[chunk.length - 1];
       if (last !== undefined && (last < 0x80 || !this.#config.utf8Safe)) return this.#deliver(chunk, chunk.length);
     }
-    if (this.#clock === FINISHED) return super.push(chunk);
-    return this.#config.utf8Safe ? this.#pushUtf8Safe(chunk) : this.#deliver(chunk, chunk.length);
+    return this.#pushAny(chunk, encoding);
   }
 
-  #pushOther(chunk: unknown, encoding?: BufferEncoding): boolean {
+  #pushAny(chunk: unknown, encoding?: BufferEncoding): boolean {
     if (this.#clock === FINISHED) return super.push(chunk, encoding);
     if (chunk === null) {
       this.#stopClock();
@@ -106,8 +101,9 @@ export class HeartbeatReadable extends Readable {
       return super.push(null);
     }
     // Readable converts a string to bytes anyway; converting it here counts it once and checks its end.
-    if (typeof chunk === 'string') return this.#pushBytes(Buffer.from(chunk, encoding ?? 'utf8'));
-    return super.push(chunk, encoding);
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk, encoding ?? 'utf8') : chunk;
+    if (!(bytes instanceof Uint8Array)) return super.push(chunk, encoding);
+    return this.#config.utf8Safe ? this.#pushUtf8Safe(bytes) : this.#deliver(bytes, bytes.length);
   }
 
   override destroy(error?: Error): this {
