@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import ms from 'ms';
-import { describeValue, IDLE_LIMITS } from '../options.js';
+import { describeValue, IDLE_LIMITS, MAX_TIMER_MS } from '../options.js';
 import { DEFAULT_MAX_UPLOAD_MS } from '../oss/index.js';
 import { BUCKET_NAME_RULE, isBucketName, isObjectName, OBJECT_NAME_RULE } from '../oss/names.js';
 
@@ -81,7 +81,7 @@ function parseDuration(option: string, text: string): number {
   } catch {
     value = undefined;
   }
-  if (value === undefined || !Number.isFinite(value) || value <= 0 || value > 2 ** 31 - 1) {
+  if (value === undefined || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
     throw new UsageError(`--${option} must be a positive duration such as 60000, 60s or 1m, got ${JSON.stringify(text)}`);
   }
   return value;
