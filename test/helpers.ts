@@ -1,3 +1,4 @@
+import { afterEach, beforeEach, vi } from 'vitest';
 import { Writable, type Readable } from 'node:stream';
 import type { HeartbeatTimers } from '../src/index.js';
 
@@ -85,4 +86,14 @@ export function manualTimers(): HeartbeatTimers & {
 /** Lets callbacks queued with process.nextTick so far run (streams start flowing on the next tick). */
 export function nextTick(): Promise<void> {
   return new Promise((resolve) => process.nextTick(resolve));
+}
+
+/** Vitest fake timers (Date included) for every test of the calling file or describe block, real ones after. */
+export function useFakeClock(): void {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 }

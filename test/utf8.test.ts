@@ -1,8 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { HeartbeatReadable } from '../src/index.js';
 import { isUtf8 } from 'node:buffer';
 import { incompleteUtf8TailLength } from '../src/utf8.js';
-import { joined, nextTick, record } from './helpers.js';
+import { joined, nextTick, record, useFakeClock } from './helpers.js';
 
 const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
 
@@ -37,12 +37,7 @@ describe('incompleteUtf8TailLength', () => {
 });
 
 describe('utf8Safe: a filler never lands inside a character', () => {
-  beforeEach(() => {
-    vi.useFakeTimers();
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useFakeClock();
 
   it.each([
     ['a CJK character split 1 + 2', '构', 1],

@@ -1,15 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Writable } from 'node:stream';
 import { HeartbeatReadable } from '../../src/index.js';
+import { useFakeClock } from '../helpers.js';
 
 const MINUTE = 60_000;
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock();
 
 describe('fillers go only to a reader that has taken everything', () => {
   it('a paused reader finds at most one filler waiting, never a pile', async () => {

@@ -1,13 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { HeartbeatReadable } from '../../src/index.js';
-import { joined, record } from '../helpers.js';
+import { joined, record, useFakeClock } from '../helpers.js';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock();
 
 describe('a drop-in Readable', () => {
   it("works as the seed used its stream: _read assigned after construction, pushed to from outside", async () => {

@@ -1,16 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { finished } from 'node:stream/promises';
 import { HeartbeatReadable } from '../../src/index.js';
-import { manualTimers, nextTick } from '../helpers.js';
+import { manualTimers, nextTick, useFakeClock } from '../helpers.js';
 
 const MINUTE = 60_000;
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock();
 
 function reading(options = {}): HeartbeatReadable {
   const stream = new HeartbeatReadable({ idleLimitMs: MINUTE, ...options });

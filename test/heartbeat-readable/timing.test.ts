@@ -1,16 +1,11 @@
 import { PassThrough } from 'node:stream';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { HeartbeatReadable, IDLE_LIMITS, type HeartbeatInfo } from '../../src/index.js';
-import { joined, longestGap, record } from '../helpers.js';
+import { joined, longestGap, record, useFakeClock } from '../helpers.js';
 
 const MINUTE = 60_000;
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock();
 
 describe('one filler per heartbeatAfterMs of silence', () => {
   it('pushes one filler every heartbeatAfterMs (default idleLimitMs / 2) while silent, at OSS sizes', async () => {

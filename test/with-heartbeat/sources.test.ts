@@ -1,16 +1,11 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { PassThrough, Readable } from 'node:stream';
 import { ReadableStream } from 'node:stream/web';
 import { text } from 'node:stream/consumers';
 import { withHeartbeat, type HeartbeatSource } from '../../src/index.js';
-import { joined, record } from '../helpers.js';
+import { joined, record, useFakeClock } from '../helpers.js';
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useFakeClock();
 
 /** Yields each part after `silenceMs` of (fake) silence. */
 async function* slowly(parts: Array<string | Uint8Array>, silenceMs: number): AsyncGenerator<string | Uint8Array> {
