@@ -36,6 +36,10 @@ const ACTIVE = 2;
 const FINISHED = 3;
 type ClockState = typeof STOPPED | typeof QUIET | typeof ACTIVE | typeof FINISHED;
 
+// Symbol.for gives the same key in every copy of this package a process loads (its ESM and CommonJS
+// builds, two installed versions), so `instanceof` recognises a heartbeat stream made by another copy.
+const BRAND = Symbol.for('heartbeat-readable.HeartbeatReadable');
+
 /**
  * A byte Readable that pushes a filler whenever it has been silent for `heartbeatAfterMs`,
  * so a server that ends idle request bodies never sees one. In every other respect a Readable.
@@ -54,6 +58,17 @@ export class HeartbeatReadable extends Readable {
   #bytesAtLastActivity = 0;
   /** The one timer and its delay, kept after it fires so it can be refreshed; cleared when the clock stops. */
   #timer: { handle: unknown; ms: number } | undefined;
+
+  static {
+    // On the prototype, not the instance: an own field more makes every push slower (see bench/).
+    Object.defineProperty(this.prototype, BRAND, { value: true });
+  }
+
+  /** True for a HeartbeatReadable from any copy of the package; subclasses keep the ordinary check. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    if (this !== HeartbeatReadable) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+  }
 
   constructor(options?: HeartbeatOptions) {
     const config = resolveHeartbeatOptions(options);

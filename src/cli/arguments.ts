@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import ms from 'ms';
 import { describeValue, IDLE_LIMITS, MAX_TIMER_MS } from '../options.js';
-import { DEFAULT_MAX_UPLOAD_MS } from '../oss/index.js';
+import { DEFAULT_MAX_UPLOAD_MS } from 'heartbeat-readable/oss';
 import { BUCKET_NAME_RULE, isBucketName, isObjectName, OBJECT_NAME_RULE } from '../oss/names.js';
 
 export const USAGE = `Usage: heartbeat-put [options] <object-key>

@@ -1,9 +1,10 @@
 import { createRequire } from 'node:module';
 import { pipeline, Transform, type Readable, type Writable } from 'node:stream';
 import type OSS from 'ali-oss';
-import { withHeartbeat } from '../with-heartbeat.js';
-import { createOssClient, explainUploadError, putStreamWithHeartbeat } from '../oss/index.js';
-import { startLocalOss, type LocalOss } from '../testing/index.js';
+// The package's own entries, as a user imports them: the command shares their one core.
+import { withHeartbeat } from 'heartbeat-readable';
+import { createOssClient, explainUploadError, putStreamWithHeartbeat } from 'heartbeat-readable/oss';
+import { startLocalOss, type LocalOss } from 'heartbeat-readable/testing';
 import { parseCommand, USAGE, UsageError, type PutCommand } from './arguments.js';
 import { startStatusLine } from './status-line.js';
 

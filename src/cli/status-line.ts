@@ -1,4 +1,4 @@
-import type { HeartbeatReadable } from '../heartbeat-readable.js';
+import type { HeartbeatReadable } from 'heartbeat-readable';
 
 const REFRESH_MS = 250;
 const CLEAR_LINE = '\r\x1b[2K';

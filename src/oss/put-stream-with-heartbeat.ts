@@ -1,7 +1,7 @@
 import type OSS from 'ali-oss';
-import { assertOptionsObject, describeValue, IDLE_LIMITS, type HeartbeatOptions } from '../options.js';
-import { HeartbeatReadable } from '../heartbeat-readable.js';
-import { withHeartbeat, type HeartbeatSource } from '../with-heartbeat.js';
+// The core comes from the root entry, as a user imports it: one HeartbeatReadable class per process.
+import { HeartbeatReadable, IDLE_LIMITS, withHeartbeat, type HeartbeatOptions, type HeartbeatSource } from 'heartbeat-readable';
+import { assertOptionsObject, describeValue } from '../options.js';
 import { AbortError } from './abort-error.js';
 import { isObjectName, OBJECT_NAME_RULE } from './names.js';
 import { markSourceError } from './source-errors.js';
