@@ -1,0 +1,92 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/**
+ * A project that has installed the packed tarball, as a user's would: `node_modules/heartbeat-readable` holds
+ * exactly the files `npm pack` ships, and its dependencies resolve from the repository's node_modules above.
+ */
+export const INSTALLED = join(ROOT, 'test', 'package', '.installed');
+export const PACKAGE_DIR = join(INSTALLED, 'node_modules', 'heartbeat-readable');
+export const BIN = join(INSTALLED, 'node_modules', '.bin', 'heartbeat-put');
+
+const STAMP = join(INSTALLED, 'built-at');
+const LOCK = `${INSTALLED}.lock`;
+
+/**
+ * Installs the current build once, whichever package test file asks first: test files run in parallel
+ * workers, so a lock directory (mkdir is atomic) keeps them from packing at the same time.
+ */
+export async function installedPackage(): Promise<void> {
+  const built = join(ROOT, 'dist', 'index.cjs');
+  if (!existsSync(built)) throw new Error('dist/ is missing: the package tests need `npm run build` first (npm test runs it)');
+  const builtAt = String(statSync(built).mtimeMs);
+  for (;;) {
+    if (existsSync(STAMP) && readFileSync(STAMP, 'utf8') === builtAt) return;
+    try {
+      mkdirSync(LOCK);
+    } catch {
+      await sleep(100);
+      continue;
+    }
+    try {
+      if (!existsSync(STAMP) || readFileSync(STAMP, 'utf8') !== builtAt) {
+        installPackedPackage();
+        writeFileSync(STAMP, builtAt);
+      }
+    } finally {
+      rmSync(LOCK, { recursive: true, force: true });
+    }
+  }
+}
+
+/** Packs the built package and installs the tarball into INSTALLED (and a second copy beside it). */
+function installPackedPackage(): void {
+  rmSync(INSTALLED, { recursive: true, force: true });
+  mkdirSync(INSTALLED, { recursive: true });
+  writeFileSync(join(INSTALLED, 'package.json'), `${JSON.stringify({ name: 'installed-fixture', private: true })}\n`);
+  execFileSync('npm', ['pack', '--silent', '--pack-destination', INSTALLED], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  const tarball = readdirSync(INSTALLED).find((name) => name.endsWith('.tgz'))!;
+  renameSync(join(INSTALLED, tarball), join(INSTALLED, 'heartbeat-readable.tgz'));
+  // Two copies, as when two dependencies each bring their own: the stream brand must work across them.
+  for (const home of [INSTALLED, join(INSTALLED, 'second-copy')]) {
+    const modules = join(home, 'node_modules');
+    mkdirSync(modules, { recursive: true });
+    execFileSync('tar', ['-xzf', join(INSTALLED, 'heartbeat-readable.tgz'), '-C', modules]);
+    renameSync(join(modules, 'package'), join(modules, 'heartbeat-readable'));
+  }
+  mkdirSync(dirname(BIN), { recursive: true });
+  symlinkSync('../heartbeat-readable/dist/cli/heartbeat-put.js', BIN);
+}
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs a script in the installed project with plain Node (no loader, no aliases): `heartbeat-readable`
+ * resolves through the tarball's exports map. `kind` picks the module system.
+ */
+export async function runInstalled(kind: 'mjs' | 'cjs', source: string, env: Record<string, string> = {}): Promise<Run> {
+  const file = join(INSTALLED, `script-${process.pid}-${Math.random().toString(36).slice(2)}.${kind}`);
+  writeFileSync(file, source);
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [file], {
+      cwd: INSTALLED,
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const { code, stdout, stderr } = error as { code: number; stdout: string; stderr: string };
+    return { code, stdout, stderr };
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
