@@ -108,7 +108,7 @@ console.log(JSON.stringify({
   otherCopyIsAnotherClass: other.HeartbeatReadable !== cjs.HeartbeatReadable,
   recognisedAcrossCopies: new other.HeartbeatReadable() instanceof cjs.HeartbeatReadable,
   wrapperRecognised: other.withHeartbeat((async function* () {})()) instanceof esm.HeartbeatReadable,
-  plainReadableNot: new (await import('node:stream')).Readable() instanceof esm.HeartbeatReadable,
+  plainReadableNot: !(new (await import('node:stream')).Readable() instanceof esm.HeartbeatReadable),
 }));
 `,
     );
