@@ -21,19 +21,20 @@ export type PutStreamWithHeartbeatResult = OSS.PutObjectResult & {
   dataBytes: number;
 };
 
-function assertClient(client: unknown): asserts client is OSS {
-  if (typeof (client as Partial<OSS> | null | undefined)?.putStream !== 'function') {
+/** `methods`: the client methods the caller uses. */
+export function assertClient(client: unknown, methods: readonly (keyof OSS)[] = ['putStream']): asserts client is OSS {
+  if (methods.some((method) => typeof (client as Partial<OSS> | null | undefined)?.[method] !== 'function')) {
     // Not describeValue: an options object passed by mistake would print its accessKeySecret.
     throw new TypeError(`client must be an ali-oss client, got ${client === null ? 'null' : typeof client}`);
   }
 }
 
-function assertObjectName(name: unknown): asserts name is string {
+export function assertObjectName(name: unknown): asserts name is string {
   if (typeof name !== 'string') throw new TypeError(`name must be a non-empty string, got ${describeValue(name)}`);
   if (!isObjectName(name)) throw new RangeError(`name must be ${OBJECT_NAME_RULE}, got ${describeValue(name)}`);
 }
 
-function assertSignal(signal: unknown): asserts signal is AbortSignal | undefined {
+export function assertSignal(signal: unknown): asserts signal is AbortSignal | undefined {
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError(`signal must be an AbortSignal, got ${describeValue(signal)}`);
   }
