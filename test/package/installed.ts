@@ -50,6 +50,8 @@ function installPackedPackage(): void {
   rmSync(INSTALLED, { recursive: true, force: true });
   mkdirSync(INSTALLED, { recursive: true });
   writeFileSync(join(INSTALLED, 'package.json'), `${JSON.stringify({ name: 'installed-fixture', private: true })}\n`);
+  // Stops tsx and vitest from finding the repository's tsconfig, whose paths point the package name at src/.
+  writeFileSync(join(INSTALLED, 'tsconfig.json'), '{}\n');
   execFileSync('npm', ['pack', '--silent', '--pack-destination', INSTALLED], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
   const tarball = readdirSync(INSTALLED).find((name) => name.endsWith('.tgz'))!;
   renameSync(join(INSTALLED, tarball), join(INSTALLED, 'heartbeat-readable.tgz'));
