@@ -10,3 +10,4 @@ export {
   type PutStreamWithHeartbeatResult,
 } from './put-stream-with-heartbeat.js';
 export { explainUploadError, type UploadErrorExplanation, type UploadErrorKind } from './explain-upload-error.js';
+export * from './append/index.js';

@@ -1,0 +1,77 @@
+import type { Readable } from 'node:stream';
+import type OSS from 'ali-oss';
+import type { HeartbeatSource } from 'heartbeat-readable';
+import { toNodeReadable } from '../../sources.js';
+import { assertClient, assertObjectName } from '../put-stream-with-heartbeat.js';
+import { markSourceError } from '../source-errors.js';
+import { Appender, loadCrc64 } from './appender.js';
+import { Batcher } from './batcher.js';
+import { AppendAbortedError } from './errors.js';
+import { resolveAppendOptions, type AppendStreamOptions } from './options.js';
+
+export interface AppendStreamResult {
+  /** The object's key. */
+  name: string;
+  /** Bytes this call stored: every byte of the source. */
+  bytes: number;
+  /** Appends that landed. */
+  appends: number;
+  /** Tries after a failure: a resend or a check of the object's length. */
+  retries: number;
+  /** The object's length, where `resume: true` would continue. */
+  position: number;
+  /**
+   * The object's CRC-64/ECMA-182 as OSS writes it (a decimal string), computed here and checked against
+   * OSS's wherever OSS sent it. Undefined only when a resumed object's HEAD carried none and no append did.
+   */
+  crc64: string | undefined;
+}
+
+/**
+ * Streams `source` into the object `name` with OSS AppendObject: bounded batches, one in flight, each
+ * appended exactly once whatever the network does, and readable as soon as it lands. Resolves when the
+ * source has ended and every byte is stored; rejects with an error that says what is stored.
+ */
+export async function appendStream(
+  client: OSS,
+  name: string,
+  source: HeartbeatSource,
+  options: AppendStreamOptions = {},
+): Promise<AppendStreamResult> {
+  assertClient(client, ['append', 'head']);
+  assertObjectName(name);
+  const config = resolveAppendOptions(options);
+  const input = toNodeReadable(source);
+  const { signal } = config;
+  let batcher: Batcher | undefined;
+  let succeeded = false;
+  try {
+    const appender = new Appender(client, name, config, await loadCrc64(), () => batcher?.pendingBytes ?? 0);
+    const aborted = (): AppendAbortedError => new AppendAbortedError(signal?.reason, appender.account());
+    if (signal?.aborted || !(await appender.start())) throw aborted();
+
+    const batches = new Batcher(input, config);
+    batcher = batches;
+    const stop = (): void => batches.stop();
+    signal?.addEventListener('abort', stop, { once: true });
+    try {
+      for (;;) {
+        const batch = await batches.next().catch((error: unknown) => {
+          markSourceError(error);
+          throw error;
+        });
+        if (batch === undefined || !(await appender.append(batch))) break;
+        batches.release(batch.length);
+      }
+    } finally {
+      signal?.removeEventListener('abort', stop);
+    }
+    if (signal?.aborted) throw aborted();
+    succeeded = true;
+    const { storedBytes, appends, retries, position, crc64 } = appender;
+    return { name, bytes: storedBytes, appends, retries, position, crc64 };
+  } finally {
+    batcher?.dispose();
+    if (!succeeded) (input as Partial<Readable>).destroy?.();
+  }
+}

@@ -1,0 +1,157 @@
+import { finished, type Readable } from 'node:stream';
+import { describeValue } from '../../options.js';
+
+export interface BatchLimits {
+  maxAppendBytes: number;
+  flushIntervalMs: number;
+  maxBufferedBytes: number;
+}
+
+interface Chunk {
+  bytes: Buffer;
+  /** When it arrived: the flush clock of its bytes. */
+  at: number;
+}
+
+function toBuffer(chunk: unknown): Buffer | undefined {
+  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  return undefined;
+}
+
+/**
+ * Reads a source into batches: a batch is due when it is full (`maxAppendBytes`), when its oldest byte is
+ * `flushIntervalMs` old, or when the source has ended. A timer runs only while bytes wait, so a silent
+ * source costs nothing. The source is paused while the bytes held (waiting, and handed out but not yet
+ * released) reach `maxBufferedBytes`.
+ */
+export class Batcher {
+  readonly #source: NodeJS.ReadableStream;
+  readonly #limits: BatchLimits;
+  readonly #stopWatching: () => void;
+  #chunks: Chunk[] = [];
+  #pendingBytes = 0;
+  /** Handed out by next() and not yet released: the append in flight. */
+  #heldBytes = 0;
+  #pausedByUs = false;
+  #ended = false;
+  #error: Error | undefined;
+  #stopped = false;
+  #wake: (() => void) | undefined;
+
+  constructor(source: NodeJS.ReadableStream, limits: BatchLimits) {
+    this.#source = source;
+    this.#limits = limits;
+    this.#stopWatching = finished(source, (error) => {
+      if (error) this.#error = error;
+      else this.#ended = true;
+      this.#wake?.();
+    });
+    source.on('data', this.#onData);
+    // A source its owner paused would never start: 'data' listeners resume only a stream never paused.
+    source.resume();
+  }
+
+  /** Bytes read from the source and not yet handed out. */
+  get pendingBytes(): number {
+    return this.#pendingBytes;
+  }
+
+  readonly #onData = (chunk: unknown): void => {
+    const bytes = toBuffer(chunk);
+    if (bytes === undefined) {
+      const error = new TypeError(`source chunks must be strings or bytes, got ${describeValue(chunk)}`);
+      this.#error ??= error;
+      (this.#source as Partial<Readable>).destroy?.(error);
+      return;
+    }
+    if (bytes.length === 0) return;
+    const wasEmpty = this.#pendingBytes === 0;
+    this.#chunks.push({ bytes, at: Date.now() });
+    this.#pendingBytes += bytes.length;
+    if (this.#pendingBytes + this.#heldBytes >= this.#limits.maxBufferedBytes && !this.#pausedByUs) {
+      this.#pausedByUs = true;
+      this.#source.pause();
+    }
+    // The first byte starts the flush clock; a full batch is due now. Anything else changes nothing.
+    if (wasEmpty || this.#pendingBytes >= this.#limits.maxAppendBytes) this.#wake?.();
+  };
+
+  /**
+   * The next batch once it is due. Undefined when the source has ended and everything was handed out,
+   * or after stop(). Throws the source's error once every byte read before it was handed out.
+   */
+  async next(): Promise<Buffer | undefined> {
+    for (;;) {
+      if (this.#stopped) return undefined;
+      if (this.#pendingBytes === 0) {
+        if (this.#error) throw this.#error;
+        if (this.#ended) return undefined;
+        await this.#sleep(undefined);
+        continue;
+      }
+      const full = this.#pendingBytes >= this.#limits.maxAppendBytes;
+      const dueIn = full || this.#ended || this.#error ? 0 : this.#chunks[0]!.at + this.#limits.flushIntervalMs - Date.now();
+      if (dueIn <= 0) return this.#take();
+      await this.#sleep(dueIn);
+    }
+  }
+
+  /** The bytes of a batch are stored: they no longer count against maxBufferedBytes. */
+  release(bytes: number): void {
+    this.#heldBytes -= bytes;
+    if (this.#pausedByUs && !this.#stopped && this.#pendingBytes + this.#heldBytes < this.#limits.maxBufferedBytes) {
+      this.#pausedByUs = false;
+      this.#source.resume();
+    }
+  }
+
+  /** No more batches: next() returns undefined from now on. */
+  stop(): void {
+    this.#stopped = true;
+    this.#wake?.();
+  }
+
+  /** Stops listening to the source and clears the flush timer. */
+  dispose(): void {
+    this.stop();
+    this.#stopWatching();
+    this.#source.off('data', this.#onData);
+  }
+
+  #sleep(ms: number | undefined): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.#wake = undefined;
+        resolve();
+      };
+      const timer = ms === undefined ? undefined : setTimeout(wake, ms);
+      this.#wake = wake;
+    });
+  }
+
+  #take(): Buffer {
+    const parts: Buffer[] = [];
+    let size = 0;
+    let used = 0;
+    while (size < this.#limits.maxAppendBytes && used < this.#chunks.length) {
+      const chunk = this.#chunks[used]!;
+      const room = this.#limits.maxAppendBytes - size;
+      if (chunk.bytes.length <= room) {
+        parts.push(chunk.bytes);
+        size += chunk.bytes.length;
+        used += 1;
+      } else {
+        // The rest keeps its arrival time: its flush clock has been running since then.
+        parts.push(chunk.bytes.subarray(0, room));
+        chunk.bytes = chunk.bytes.subarray(room);
+        size += room;
+      }
+    }
+    this.#chunks.splice(0, used);
+    this.#pendingBytes -= size;
+    this.#heldBytes += size;
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, size);
+  }
+}

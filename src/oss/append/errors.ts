@@ -1,0 +1,178 @@
+/** What an append stream had stored when it stopped: every error of appendStream carries it. */
+export interface AppendAccount {
+  /** The object's key. */
+  objectName: string;
+  /** Bytes this call appended that OSS confirmed. */
+  storedBytes: number;
+  /** Bytes of the last append whose outcome could not be learned: they may or may not be in the object. */
+  unconfirmedBytes: number;
+  /** Bytes taken from the source that are not in the object. */
+  unsentBytes: number;
+  /** The object's confirmed length: where `resume: true` continues. */
+  position: number;
+  /** Appends that landed. */
+  appends: number;
+  /** Tries after a failure: a resend or a check of the object's length. */
+  retries: number;
+}
+
+function describeAccount({ storedBytes, unconfirmedBytes, unsentBytes, position }: AppendAccount): string {
+  const unconfirmed =
+    unconfirmedBytes > 0
+      ? `; the last append of ${unconfirmedBytes} bytes may or may not have landed ` +
+        `(the object is ${position} or ${position + unconfirmedBytes} bytes long)`
+      : '';
+  const unsent = unsentBytes > 0 ? `; ${unsentBytes} bytes taken from the source are not stored` : '';
+  return `Stored: ${storedBytes} bytes from this call, the object is ${position} bytes long${unconfirmed}${unsent}.`;
+}
+
+/** The name, codes and status of a failure, never its message: ali-oss puts the request URL there. */
+export function describeFailure(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return `a non-error value of type ${typeof error}`;
+  const { name, code, status, message } = error as Record<string, unknown>;
+  const parts = [typeof name === 'string' ? name : 'Error'];
+  if (typeof code === 'string' && code !== name) parts.push(code);
+  // ali-oss replaces a network error's code with its name: the system code survives only in the message.
+  const systemCode = /\b(E[A-Z]{4,})\b/.exec(String(message))?.[1];
+  if (systemCode !== undefined && systemCode !== code) parts.push(systemCode);
+  if (typeof status === 'number' && status > 0) parts.push(`HTTP ${status}`);
+  return parts.join(' ');
+}
+
+/** The base of every appendStream error: a message that ends with the account, and the account as fields. */
+export abstract class AppendStreamError extends Error implements AppendAccount {
+  abstract readonly code: string;
+  declare readonly objectName: string;
+  declare readonly storedBytes: number;
+  declare readonly unconfirmedBytes: number;
+  declare readonly unsentBytes: number;
+  declare readonly position: number;
+  declare readonly appends: number;
+  declare readonly retries: number;
+
+  protected constructor(what: string, account: AppendAccount, options?: ErrorOptions) {
+    super(`${what} ${describeAccount(account)}`, options);
+    Object.assign(this, account);
+  }
+}
+
+/** The object's length or content is not what this call appended: another writer, or a mis-applied append. */
+export class AppendConflictError extends AppendStreamError {
+  override readonly name = 'AppendConflictError';
+  readonly code = 'ERR_APPEND_CONFLICT';
+
+  constructor(
+    readonly expected: { length: number; crc64?: string },
+    readonly actual: { length: number; crc64?: string },
+    account: AppendAccount,
+  ) {
+    super(
+      expected.length === actual.length
+        ? `The content of ${account.objectName} is not what this call appended: its CRC-64 is ${actual.crc64}, expected ${expected.crc64}.`
+        : `Another writer changed ${account.objectName}: this call expected it to be ${expected.length} bytes long, ` +
+            `but it is ${actual.length}.`,
+      account,
+    );
+  }
+}
+
+/** Retrying stopped at the `retry` limits; `cause` is the last failure. */
+export class AppendGaveUpError extends AppendStreamError {
+  override readonly name = 'AppendGaveUpError';
+  readonly code = 'ERR_APPEND_GAVE_UP';
+
+  constructor(
+    readonly attempts: number,
+    readonly elapsedMs: number,
+    cause: unknown,
+    account: AppendAccount,
+  ) {
+    super(
+      `Gave up on ${account.objectName} after ${attempts} attempts over ${(elapsedMs / 1000).toFixed(1)} s; ` +
+        `the last failure: ${describeFailure(cause)}.`,
+      account,
+      { cause },
+    );
+  }
+}
+
+/** OSS answered with an error that retrying cannot fix (a denied request, a missing bucket); `cause` is it. */
+export class AppendRefusedError extends AppendStreamError {
+  override readonly name = 'AppendRefusedError';
+  readonly code = 'ERR_APPEND_REFUSED';
+
+  constructor(cause: unknown, account: AppendAccount) {
+    super(`OSS refused a request for ${account.objectName}: ${describeFailure(cause)}; retrying cannot help.`, account, {
+      cause,
+    });
+  }
+}
+
+/** The object exists but is not appendable (a Normal or Multipart object). */
+export class ObjectNotAppendableError extends AppendStreamError {
+  override readonly name = 'ObjectNotAppendableError';
+  readonly code = 'ERR_OBJECT_NOT_APPENDABLE';
+
+  /** `objectType`: x-oss-object-type, when a HEAD told it. */
+  constructor(
+    readonly objectType: string | undefined,
+    account: AppendAccount,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `${account.objectName} is ${objectType === undefined ? 'not an appendable object' : `a ${objectType} object`}: ` +
+        'OSS appends only to objects that AppendObject created.',
+      account,
+      options,
+    );
+  }
+}
+
+/** A new object was asked for (no `resume`), and the object exists. */
+export class ObjectExistsError extends AppendStreamError {
+  override readonly name = 'ObjectExistsError';
+  readonly code = 'ERR_OBJECT_EXISTS';
+
+  constructor(
+    readonly objectType: string,
+    readonly existingBytes: number,
+    account: AppendAccount,
+  ) {
+    super(
+      `${account.objectName} already exists (${objectType}, ${existingBytes} bytes) and appendStream does not overwrite: ` +
+        'pass resume: true to continue an appendable object, or choose a new name.',
+      account,
+    );
+  }
+}
+
+/** The next append would take the object past OSS's limit for appendable objects. */
+export class ObjectTooLargeError extends AppendStreamError {
+  override readonly name = 'ObjectTooLargeError';
+  readonly code = 'ERR_OBJECT_TOO_LARGE';
+
+  constructor(
+    readonly limitBytes: number,
+    batchBytes: number,
+    account: AppendAccount,
+  ) {
+    super(
+      `Appending ${batchBytes} more bytes would take ${account.objectName} past ${limitBytes} bytes, ` +
+        "OSS's limit for an appendable object: continue in a new object.",
+      account,
+    );
+  }
+}
+
+/** The signal aborted: appends stopped after the one in flight settled, and what was appended stays. */
+export class AppendAbortedError extends AppendStreamError {
+  // Named like Node's own AbortError, which is what callers test for.
+  override readonly name = 'AbortError';
+  readonly code = 'ABORT_ERR';
+
+  constructor(reason: unknown, account: AppendAccount) {
+    super(`Appending to ${account.objectName} was aborted; what was appended stays in the object.`, account, {
+      cause: reason,
+    });
+  }
+}

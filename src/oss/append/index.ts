@@ -1,0 +1,22 @@
+export { appendStream, type AppendStreamResult } from './append-stream.js';
+export {
+  DEFAULT_FLUSH_INTERVAL_MS,
+  DEFAULT_MAX_APPEND_BYTES,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_RETRY,
+  MAX_APPENDABLE_OBJECT_BYTES,
+  type AppendRetryOptions,
+  type AppendStreamOptions,
+} from './options.js';
+export {
+  AppendAbortedError,
+  AppendConflictError,
+  AppendGaveUpError,
+  AppendRefusedError,
+  AppendStreamError,
+  ObjectExistsError,
+  ObjectNotAppendableError,
+  ObjectTooLargeError,
+  type AppendAccount,
+} from './errors.js';

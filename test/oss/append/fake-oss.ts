@@ -1,0 +1,158 @@
+import type OSS from 'ali-oss';
+import { crc64 } from 'crc64-ecma182.js';
+
+/**
+ * What can happen to one request. 'reset-before-apply': the connection drops before OSS applies it;
+ * 'reset-after-apply': OSS applies it, then the connection drops; 'drop-response': OSS applies it and the
+ * answer never comes (the client's timeout ends the wait); 500/503: OSS answers so without applying it;
+ * 'applied-then-500': OSS applies it and still answers 500.
+ */
+export type Fault = 'reset-before-apply' | 'reset-after-apply' | 'drop-response' | 500 | 503 | 'applied-then-500';
+
+export interface FakeObject {
+  type: 'Appendable' | 'Normal';
+  body: Buffer;
+  crc64: string;
+}
+
+export interface FakeRequest {
+  method: 'append' | 'head';
+  at: number;
+  position?: number;
+  bytes?: number;
+  /** The fault it met, if any. */
+  fault?: Fault | 'offline';
+}
+
+export interface FakeOssOptions {
+  /** How long each request takes, in ms. Default 10. */
+  latencyMs?: number;
+  /** Whether answers carry x-oss-hash-crc64ecma. Default true. */
+  crc?: boolean;
+  /** Stores a different byte than it was sent (the first of each append): a mis-applied append. */
+  corrupt?: boolean;
+}
+
+/** CRC-64 in slices: crc64-ecma182.js has a fixed 16 MiB heap. */
+function crcOf(bytes: Buffer, previous = '0'): string {
+  let crc = previous;
+  for (let offset = 0; offset < bytes.length; offset += 2 ** 20) crc = crc64(bytes.subarray(offset, offset + 2 ** 20), crc);
+  return crc;
+}
+
+/** An error shaped as ali-oss 6.23 raises it. */
+function aliOssError(message: string, fields: { name: string; status?: number; code?: string }): Error {
+  return Object.assign(new Error(message), fields);
+}
+
+const networkError = (system: 'ECONNRESET' | 'ECONNREFUSED'): Error =>
+  aliOssError(`${system === 'ECONNRESET' ? 'read ECONNRESET' : 'connect ECONNREFUSED 127.0.0.1:9'}, POST http://127.0.0.1:9/x`, {
+    name: system === 'ECONNRESET' ? 'ResponseError' : 'RequestError',
+    status: -1,
+    code: system === 'ECONNRESET' ? 'ResponseError' : 'RequestError',
+  });
+
+const statusError = (status: number, code: string): Error =>
+  aliOssError(`${code} (fake)`, { name: `${code}Error`, status, code });
+
+/**
+ * An in-memory stand-in for an ali-oss client with `append` and `head` as OSS answers them, for unit tests
+ * on fake timers: each request takes `latencyMs` of the (fake) clock, and faults can be queued per method.
+ */
+export function fakeOss(options: FakeOssOptions = {}): {
+  client: OSS;
+  objects: Map<string, FakeObject>;
+  requests: FakeRequest[];
+  /** The next requests of `method` meet these faults, in order. */
+  failNext(method: 'append' | 'head', ...faults: Fault[]): void;
+  /** Every request fails to connect until `ms` from now. */
+  offlineFor(ms: number): void;
+  /** Another writer appends `bytes` (creating the object if needed). */
+  write(name: string, bytes: Buffer | string): void;
+  /** Stores `name` as a Normal object, as PutObject would. */
+  put(name: string, bytes: Buffer | string): void;
+  body(name: string): Buffer | undefined;
+} {
+  const { latencyMs = 10, crc = true, corrupt = false } = options;
+  const objects = new Map<string, FakeObject>();
+  const requests: FakeRequest[] = [];
+  const queued = { append: [] as Fault[], head: [] as Fault[] };
+  let offlineUntil = -Infinity;
+
+  const elapse = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+  const crcHeader = (object: FakeObject): Record<string, string> => (crc ? { 'x-oss-hash-crc64ecma': object.crc64 } : {});
+
+  function applyAppend(name: string, stored: Buffer): FakeObject {
+    const object = objects.get(name) ?? { type: 'Appendable', body: Buffer.alloc(0), crc64: '0' };
+    object.body = Buffer.concat([object.body, stored]);
+    object.crc64 = crcOf(stored, object.crc64);
+    objects.set(name, object);
+    return object;
+  }
+
+  /** Runs one request: latency, then its fault or `apply`. */
+  async function request<T>(entry: FakeRequest, timeoutMs: number | undefined, apply: () => T): Promise<T> {
+    requests.push(entry);
+    if (Date.now() < offlineUntil) {
+      entry.fault = 'offline';
+      await elapse(1);
+      throw networkError('ECONNREFUSED');
+    }
+    const fault = queued[entry.method].shift();
+    entry.fault = fault;
+    await elapse(latencyMs);
+    if (fault === 'reset-before-apply') throw networkError('ECONNRESET');
+    if (fault === 500 || fault === 503) throw statusError(fault, fault === 500 ? 'InternalError' : 'ServiceUnavailable');
+    const result = apply();
+    if (fault === 'reset-after-apply') throw networkError('ECONNRESET');
+    if (fault === 'applied-then-500') throw statusError(500, 'InternalError');
+    if (fault === 'drop-response') {
+      const ms = timeoutMs ?? 60_000;
+      await elapse(ms);
+      throw aliOssError(`Response timeout for ${ms}ms, POST http://127.0.0.1:9/x`, { name: 'ResponseTimeoutError' });
+    }
+    return result;
+  }
+
+  const client = {
+    async append(name: string, bytes: Buffer, { position, timeout }: { position: string; timeout?: number }) {
+      return request({ method: 'append', at: Date.now(), position: Number(position), bytes: bytes.length }, timeout, () => {
+        const object = objects.get(name);
+        if (object?.type === 'Normal') throw statusError(409, 'ObjectNotAppendable');
+        if ((object?.body.length ?? 0) !== Number(position)) throw statusError(409, 'PositionNotEqualToLength');
+        const stored = applyAppend(name, corrupt ? Buffer.concat([Buffer.from([bytes[0]! ^ 0xff]), bytes.subarray(1)]) : bytes);
+        const headers = { 'x-oss-next-append-position': String(stored.body.length), ...crcHeader(stored) };
+        return { name, url: '', res: { status: 200, headers, size: 0, rt: 0 }, nextAppendPosition: String(stored.body.length) };
+      });
+    },
+    async head(name: string, { timeout }: { timeout?: number } = {}) {
+      return request({ method: 'head', at: Date.now() }, timeout, () => {
+        const object = objects.get(name);
+        if (!object) throw aliOssError('Object not exists', { name: 'NoSuchKeyError', status: 404, code: 'NoSuchKey' });
+        const headers: Record<string, string> = {
+          'content-length': String(object.body.length),
+          'x-oss-object-type': object.type,
+          ...crcHeader(object),
+          ...(object.type === 'Appendable' && { 'x-oss-next-append-position': String(object.body.length) }),
+        };
+        return { status: 200, meta: null, res: { status: 200, headers, size: 0, rt: 0 } };
+      });
+    },
+  };
+
+  return {
+    client: client as unknown as OSS,
+    objects,
+    requests,
+    failNext: (method, ...faults) => void queued[method].push(...faults),
+    offlineFor: (ms) => {
+      offlineUntil = Date.now() + ms;
+    },
+    write: (name, bytes) => void applyAppend(name, Buffer.from(bytes)),
+    put: (name, bytes) => {
+      const body = Buffer.from(bytes);
+      objects.set(name, { type: 'Normal', body, crc64: crcOf(body) });
+    },
+    body: (name) => objects.get(name)?.body,
+  };
+}
