@@ -122,6 +122,8 @@ export class Appender {
       if (state.type !== undefined && state.type !== 'Appendable') throw new ObjectNotAppendableError(state.type, this.account());
       if (state.length === this.position + batch.length) return this.#landed(batch, state.crc64);
       if (state.length !== this.position) {
+        // Shorter than with this batch: the batch is not in it.
+        if (state.length < this.position + batch.length) this.unconfirmedBytes = 0;
         throw new AppendConflictError({ length: this.position + batch.length }, { length: state.length }, this.account());
       }
       // It did not land.
@@ -129,10 +131,13 @@ export class Appender {
       if (this.config.signal?.aborted) return undefined;
     }
     this.unconfirmedBytes = batch.length;
-    const { res, nextAppendPosition } = await this.client.append(this.name, batch, {
-      position: String(this.position),
-      timeout: this.config.requestTimeoutMs,
-    });
+    const { res, nextAppendPosition } = await this.client
+      .append(this.name, batch, { position: String(this.position), timeout: this.config.requestTimeoutMs })
+      .catch((error: unknown) => {
+        // An answer that says the append was refused says it was not applied.
+        if (!outcomeUnknown(error)) this.unconfirmedBytes = 0;
+        throw error;
+      });
     const expected = this.position + batch.length;
     const next = nextAppendPosition === undefined ? expected : Number(nextAppendPosition);
     if (next !== expected) throw new AppendConflictError({ length: expected }, { length: next }, this.account());

@@ -95,7 +95,7 @@ export function resolveAppendOptions(options: unknown): AppendConfig {
   // One append is one Buffer, and no larger than the object may grow.
   assertInteger('maxAppendBytes', maxAppendBytes, 1, Math.min(bufferConstants.MAX_LENGTH, MAX_APPENDABLE_OBJECT_BYTES));
   assertPositiveMs('flushIntervalMs', flushIntervalMs);
-  const maxBufferedBytes = bufferedOption ?? Math.max(DEFAULT_MAX_BUFFERED_BYTES, maxAppendBytes);
+  const maxBufferedBytes = bufferedOption === undefined ? Math.max(DEFAULT_MAX_BUFFERED_BYTES, maxAppendBytes) : bufferedOption;
   assertInteger('maxBufferedBytes', maxBufferedBytes, maxAppendBytes, Number.MAX_SAFE_INTEGER);
   assertPositiveMs('requestTimeoutMs', requestTimeoutMs);
   if (typeof resume !== 'boolean') throw new TypeError(`resume must be a boolean, got ${describeValue(resume)}`);

@@ -79,7 +79,9 @@ export function fakeOss(options: FakeOssOptions = {}): {
   const queued = { append: [] as Fault[], head: [] as Fault[] };
   let offlineUntil = -Infinity;
 
-  const elapse = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+  // No timer for no latency: a request then settles within the tick it was made in.
+  const elapse = (ms: number): Promise<void> =>
+    ms === 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms));
   const crcHeader = (object: FakeObject): Record<string, string> => (crc ? { 'x-oss-hash-crc64ecma': object.crc64 } : {});
 
   function applyAppend(name: string, stored: Buffer): FakeObject {
@@ -95,7 +97,7 @@ export function fakeOss(options: FakeOssOptions = {}): {
     requests.push(entry);
     if (Date.now() < offlineUntil) {
       entry.fault = 'offline';
-      await elapse(1);
+      await elapse(latencyMs);
       throw networkError('ECONNREFUSED');
     }
     const fault = queued[entry.method].shift();

@@ -1,0 +1,136 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it, vi } from 'vitest';
+import { appendStream } from '../../../src/oss/index.js';
+import { useFakeClock } from '../../helpers.js';
+import { fakeOss } from './fake-oss.js';
+import { KEY, runUntil, startRun } from './helpers.js';
+
+useFakeClock();
+
+describe('appendStream batching (fake clock, fake OSS)', () => {
+  it('appends a line once it is flushIntervalMs old, not before', async () => {
+    const run = await startRun({ flushIntervalMs: 1000 });
+    const start = Date.now();
+    run.source.push('step 1\n');
+    await vi.advanceTimersByTimeAsync(999);
+    expect(run.appends()).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(run.appends()).toMatchObject([{ at: start + 1000, position: 0, bytes: 7 }]);
+    expect(run.fake.body(KEY)?.toString()).toBe('step 1\n');
+    run.source.push(null);
+    await runUntil(run.done);
+  });
+
+  it('sends the bytes that arrive within one interval in one append', async () => {
+    const run = await startRun({ flushIntervalMs: 1000 });
+    for (const line of ['a\n', 'b\n', 'c\n']) {
+      run.source.push(line);
+      await vi.advanceTimersByTimeAsync(300);
+    }
+    await vi.advanceTimersByTimeAsync(100);
+    expect(run.appends()).toMatchObject([{ position: 0, bytes: 6 }]);
+    run.source.push(null);
+    await runUntil(run.done);
+    expect(run.settlement.value).toMatchObject({ bytes: 6, appends: 1 });
+  });
+
+  it('sends a full batch at once, and the rest when its oldest byte is due', async () => {
+    const run = await startRun({ maxAppendBytes: 10, flushIntervalMs: 1000 });
+    const start = Date.now();
+    run.source.push('0123456789abcdefghijKLMNO');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(run.appends()).toMatchObject([
+      { at: start, position: 0, bytes: 10 },
+      { at: start, position: 10, bytes: 10 },
+    ]);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(run.appends()).toMatchObject([{}, {}, { at: start + 1000, position: 20, bytes: 5 }]);
+    expect(run.fake.body(KEY)?.toString()).toBe('0123456789abcdefghijKLMNO');
+    run.source.push(null);
+    await runUntil(run.done);
+  });
+
+  it('flushes at once when the source ends, and resolves with what it stored', async () => {
+    const run = await startRun({ flushIntervalMs: 60_000 });
+    const start = Date.now();
+    run.source.push('last words\n');
+    run.source.push(null);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(run.appends()).toMatchObject([{ at: start, bytes: 11 }]);
+    await run.done;
+    expect(run.settlement.value).toEqual({
+      name: KEY,
+      bytes: 11,
+      appends: 1,
+      retries: 0,
+      position: 11,
+      crc64: run.fake.objects.get(KEY)!.crc64,
+    });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('sends nothing and runs no timer while the source is silent: an hour costs no request', async () => {
+    const run = await startRun();
+    run.source.push('compiling...\n');
+    await vi.advanceTimersByTimeAsync(1000);
+    const requests = run.fake.requests.length;
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(60 * 60_000);
+    expect(run.fake.requests.length).toBe(requests);
+    run.source.push('done\n');
+    run.source.push(null);
+    await runUntil(run.done);
+    // Byte-exact: no filler marks the silence.
+    expect(run.fake.body(KEY)?.toString()).toBe('compiling...\ndone\n');
+  });
+
+  it('holds bytes that arrive during an append until it lands, then sends them once their oldest is due', async () => {
+    const run = await startRun({ flushIntervalMs: 1000 }, { latencyMs: 400 });
+    const start = Date.now();
+    run.source.push('a\n');
+    await vi.advanceTimersByTimeAsync(1000);
+    // The first append is in flight from start + 1000 to start + 1400.
+    await vi.advanceTimersByTimeAsync(100);
+    run.source.push('b\n');
+    await vi.advanceTimersByTimeAsync(900);
+    expect(run.appends()).toMatchObject([{ at: start + 1000, bytes: 2 }]);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(run.appends()).toMatchObject([{}, { at: start + 2100, position: 2, bytes: 2 }]);
+    run.source.push(null);
+    await runUntil(run.done);
+    expect(run.fake.body(KEY)?.toString()).toBe('a\nb\n');
+  });
+
+  it('takes any source withHeartbeat takes: a Node stream, an async iterable, a WHATWG stream, string chunks', async () => {
+    async function* lines(): AsyncGenerator<string | Uint8Array> {
+      yield '编译 ';
+      yield Buffer.from('ok\n');
+    }
+    const sources = {
+      node: Readable.from(['编译 ', 'ok\n']),
+      iterable: lines(),
+      web: new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(Buffer.from('编译 '));
+          controller.enqueue(new TextEncoder().encode('ok\n'));
+          controller.close();
+        },
+      }),
+    };
+    for (const [kind, source] of Object.entries(sources)) {
+      const fake = fakeOss({ latencyMs: 0 });
+      const result = appendStream(fake.client, kind, source);
+      await vi.advanceTimersByTimeAsync(10);
+      await expect(result, kind).resolves.toMatchObject({ bytes: Buffer.byteLength('编译 ok\n') });
+      expect(fake.body(kind)?.toString(), kind).toBe('编译 ok\n');
+    }
+  });
+
+  it('stores nothing, and creates no object, for an empty source', async () => {
+    const run = await startRun();
+    run.source.push(null);
+    await runUntil(run.done);
+    expect(run.settlement.value).toMatchObject({ bytes: 0, appends: 0, position: 0 });
+    expect(run.fake.objects.has(KEY)).toBe(false);
+  });
+});

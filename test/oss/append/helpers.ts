@@ -1,0 +1,50 @@
+import { Readable } from 'node:stream';
+import { vi } from 'vitest';
+import { appendStream, type AppendStreamOptions, type AppendStreamResult } from '../../../src/oss/index.js';
+import { observeSettlement, type Settlement } from '../../reliability/helpers.js';
+import { fakeOss, type FakeOssOptions } from './fake-oss.js';
+
+export const KEY = 'logs/build-42.log';
+
+/** A source a build runner pushes log chunks into. */
+export function logSource(): Readable {
+  return new Readable({ read() {} });
+}
+
+export interface Run {
+  fake: ReturnType<typeof fakeOss>;
+  source: Readable;
+  settlement: Settlement<AppendStreamResult>;
+  /** Resolves (never rejects) once the append stream has settled. */
+  done: Promise<void>;
+  /** The append requests so far. */
+  appends(): { at: number; position?: number; bytes?: number }[];
+}
+
+/**
+ * Starts appendStream of a push-driven source into a fake OSS (on the fake clock) and lets its first HEAD
+ * finish, so bytes pushed from here on are read at once.
+ */
+export async function startRun(options: AppendStreamOptions = {}, fakeOptions: FakeOssOptions = {}): Promise<Run> {
+  const fake = fakeOss({ latencyMs: 0, ...fakeOptions });
+  const source = logSource();
+  const { settlement, done } = observeSettlement(appendStream(fake.client, KEY, source, options));
+  await vi.advanceTimersByTimeAsync(fakeOptions.latencyMs ?? 0);
+  return {
+    fake,
+    source,
+    settlement,
+    done,
+    appends: () => fake.requests.filter((request) => request.method === 'append'),
+  };
+}
+
+/** Moves the fake clock on in steps until `done` has settled, for at most `maxMs`. */
+export async function runUntil(done: Promise<void>, maxMs = 60 * 60_000, stepMs = 50): Promise<void> {
+  let settled = false;
+  void done.then(() => {
+    settled = true;
+  });
+  for (let elapsed = 0; !settled && elapsed < maxMs; elapsed += stepMs) await vi.advanceTimersByTimeAsync(stepMs);
+  await vi.advanceTimersByTimeAsync(0);
+}

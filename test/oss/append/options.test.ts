@@ -1,0 +1,74 @@
+import { constants } from 'node:buffer';
+import type OSS from 'ali-oss';
+import { describe, expect, it } from 'vitest';
+import { appendStream, type AppendStreamOptions } from '../../../src/oss/index.js';
+import { fakeOss } from './fake-oss.js';
+import { KEY, logSource } from './helpers.js';
+
+type Row = [what: string, options: unknown, errorClass: ErrorConstructor, message: string];
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const MAX_APPEND = Math.min(constants.MAX_LENGTH, 5 * 2 ** 30);
+const positive = (name: string, shown: string): string => `${name} must be a positive finite number, got ${shown}`;
+const integer = (name: string, min: number, max: number, shown: string): string =>
+  `${name} must be an integer from ${min} to ${max}, got ${shown}`;
+const SAFE = Number.MAX_SAFE_INTEGER;
+
+const rows: Row[] = [
+  ['options a string', '1s', TypeError, 'options must be an object, got "1s"'],
+  ['options null', null, TypeError, 'options must be an object, got null'],
+  ['maxAppendBytes a string', { maxAppendBytes: '1MiB' }, TypeError, integer('maxAppendBytes', 1, MAX_APPEND, '"1MiB"')],
+  ['maxAppendBytes zero', { maxAppendBytes: 0 }, RangeError, integer('maxAppendBytes', 1, MAX_APPEND, '0')],
+  ['maxAppendBytes a fraction', { maxAppendBytes: 1.5 }, RangeError, integer('maxAppendBytes', 1, MAX_APPEND, '1.5')],
+  ['maxAppendBytes NaN', { maxAppendBytes: NaN }, RangeError, integer('maxAppendBytes', 1, MAX_APPEND, 'NaN')],
+  ['maxAppendBytes Infinity', { maxAppendBytes: Infinity }, RangeError, integer('maxAppendBytes', 1, MAX_APPEND, 'Infinity')],
+  ['maxAppendBytes above 5 GiB', { maxAppendBytes: 6 * 2 ** 30 }, RangeError, integer('maxAppendBytes', 1, MAX_APPEND, '6442450944')],
+  ['flushIntervalMs zero', { flushIntervalMs: 0 }, RangeError, positive('flushIntervalMs', '0')],
+  ['flushIntervalMs negative', { flushIntervalMs: -1 }, RangeError, positive('flushIntervalMs', '-1')],
+  ['flushIntervalMs a string', { flushIntervalMs: '1s' }, TypeError, positive('flushIntervalMs', '"1s"')],
+  ['flushIntervalMs past the longest timer', { flushIntervalMs: MAX_TIMER_MS + 1 }, RangeError, `flushIntervalMs must be at most ${MAX_TIMER_MS} ms, got 2147483648`],
+  ['maxBufferedBytes below maxAppendBytes', { maxAppendBytes: 1024, maxBufferedBytes: 1023 }, RangeError, integer('maxBufferedBytes', 1024, SAFE, '1023')],
+  ['maxBufferedBytes below the default maxAppendBytes', { maxBufferedBytes: 1000 }, RangeError, integer('maxBufferedBytes', 2 ** 20, SAFE, '1000')],
+  ['maxBufferedBytes null', { maxBufferedBytes: null }, TypeError, integer('maxBufferedBytes', 2 ** 20, SAFE, 'null')],
+  ['requestTimeoutMs NaN', { requestTimeoutMs: NaN }, RangeError, positive('requestTimeoutMs', 'NaN')],
+  ['retry a number', { retry: 3 }, TypeError, 'retry must be an object, got 3'],
+  ['retry.attempts zero', { retry: { attempts: 0 } }, RangeError, integer('retry.attempts', 1, SAFE, '0')],
+  ['retry.attempts a string', { retry: { attempts: '3' } }, TypeError, integer('retry.attempts', 1, SAFE, '"3"')],
+  ['retry.maxElapsedMs zero', { retry: { maxElapsedMs: 0 } }, RangeError, positive('retry.maxElapsedMs', '0')],
+  ['retry.minDelayMs negative', { retry: { minDelayMs: -5 } }, RangeError, positive('retry.minDelayMs', '-5')],
+  ['retry.maxDelayMs Infinity', { retry: { maxDelayMs: Infinity } }, RangeError, positive('retry.maxDelayMs', 'Infinity')],
+  ['retry.maxDelayMs below minDelayMs', { retry: { minDelayMs: 500, maxDelayMs: 100 } }, RangeError, 'retry.maxDelayMs must be at least retry.minDelayMs (500), got 100'],
+  ['resume a string', { resume: 'yes' }, TypeError, 'resume must be a boolean, got "yes"'],
+  ['signal a controller', { signal: new AbortController() }, TypeError, 'signal must be an AbortSignal, got AbortController [Object]'],
+];
+
+describe('appendStream rejects bad input before any request, naming the argument or option and the value', () => {
+  it.each(rows)('%s', async (_what, options, errorClass, message) => {
+    const fake = fakeOss();
+    const result = appendStream(fake.client, KEY, logSource(), options as AppendStreamOptions);
+    await expect(result).rejects.toBeInstanceOf(errorClass);
+    await expect(result).rejects.toMatchObject({ message });
+    expect(fake.requests).toEqual([]);
+  });
+
+  it.each([
+    ['client an options object', { accessKeySecret: 'S3CR3T' }, KEY, logSource(), TypeError, 'client must be an ali-oss client, got object'],
+    ['client null', null, KEY, logSource(), TypeError, 'client must be an ali-oss client, got null'],
+    ['name empty', fakeOss().client, '', logSource(), RangeError, /^name must be 1 to 1023 bytes/],
+    ['name a number', fakeOss().client, 42, logSource(), TypeError, 'name must be a non-empty string, got 42'],
+    ['source a string', fakeOss().client, KEY, 'log text', TypeError, /^source must be a Node.js Readable, an async iterable or a ReadableStream, got "log text"$/],
+  ])('%s', async (_what, client, name, source, errorClass, message) => {
+    const result = appendStream(client as OSS, name as string, source as never);
+    await expect(result).rejects.toBeInstanceOf(errorClass);
+    await expect(result).rejects.toThrow(message);
+  });
+
+  it('accepts Infinity for retry.attempts and retry.maxElapsedMs: retry for as long as it takes', async () => {
+    const fake = fakeOss({ latencyMs: 0 });
+    const source = logSource();
+    source.push(null);
+    await expect(
+      appendStream(fake.client, KEY, source, { retry: { attempts: Infinity, maxElapsedMs: Infinity } }),
+    ).resolves.toMatchObject({ bytes: 0 });
+  });
+});

@@ -1,0 +1,158 @@
+import type OSS from 'ali-oss';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  appendStream,
+  AppendConflictError,
+  MAX_APPENDABLE_OBJECT_BYTES,
+  ObjectExistsError,
+  ObjectNotAppendableError,
+  ObjectTooLargeError,
+} from '../../../src/oss/index.js';
+import { useFakeClock } from '../../helpers.js';
+import { observeSettlement } from '../../reliability/helpers.js';
+import { fakeOss } from './fake-oss.js';
+import { KEY, logSource, runUntil, startRun } from './helpers.js';
+
+useFakeClock();
+
+describe('appendStream starting point (fake clock, fake OSS)', () => {
+  it('refuses an existing object without resume, reads nothing from the source and leaves the object as it was', async () => {
+    const fake = fakeOss({ latencyMs: 0 });
+    fake.write(KEY, 'yesterday\n');
+    const source = logSource();
+    source.push('today\n');
+    const result = appendStream(fake.client, KEY, source);
+    await expect(result).rejects.toBeInstanceOf(ObjectExistsError);
+    await expect(result).rejects.toMatchObject({
+      code: 'ERR_OBJECT_EXISTS',
+      objectType: 'Appendable',
+      existingBytes: 10,
+      position: 10,
+      storedBytes: 0,
+      unsentBytes: 0,
+      message:
+        `${KEY} already exists (Appendable, 10 bytes) and appendStream does not overwrite: pass resume: true to ` +
+        'continue an appendable object, or choose a new name. Stored: 0 bytes from this call, the object is 10 bytes long.',
+    });
+    expect(fake.requests.map((request) => request.method)).toEqual(['head']);
+    expect(fake.body(KEY)?.toString()).toBe('yesterday\n');
+    expect(source.readableLength).toBe(6);
+    expect(source.destroyed).toBe(true);
+  });
+
+  it('continues an appendable object at its length with resume: true, chaining its CRC-64', async () => {
+    const fake = fakeOss({ latencyMs: 0 });
+    fake.write(KEY, 'run 1 output\n');
+    const source = logSource();
+    const result = appendStream(fake.client, KEY, source, { resume: true });
+    source.push('run 2 output\n');
+    source.push(null);
+    await vi.advanceTimersByTimeAsync(0);
+    await expect(result).resolves.toEqual({
+      name: KEY,
+      bytes: 13,
+      appends: 1,
+      retries: 0,
+      position: 26,
+      crc64: fake.objects.get(KEY)!.crc64,
+    });
+    expect(fake.body(KEY)?.toString()).toBe('run 1 output\nrun 2 output\n');
+  });
+
+  it('reports no CRC-64 after resuming an object OSS gave none for, rather than one of part of it', async () => {
+    const fake = fakeOss({ latencyMs: 0, crc: false });
+    fake.write(KEY, 'run 1\n');
+    const source = logSource();
+    const result = appendStream(fake.client, KEY, source, { resume: true });
+    source.push('run 2\n');
+    source.push(null);
+    await vi.advanceTimersByTimeAsync(0);
+    await expect(result).resolves.toMatchObject({ position: 12, crc64: undefined });
+  });
+
+  it('starts a new object with resume: true when there is none', async () => {
+    const run = await startRun({ resume: true });
+    run.source.push('first run\n');
+    run.source.push(null);
+    await runUntil(run.done);
+    expect(run.settlement.value).toMatchObject({ bytes: 10, position: 10 });
+  });
+
+  it('refuses a Normal object with resume: true', async () => {
+    const fake = fakeOss({ latencyMs: 0 });
+    fake.put(KEY, 'uploaded with PutObject');
+    const result = appendStream(fake.client, KEY, logSource(), { resume: true });
+    await expect(result).rejects.toBeInstanceOf(ObjectNotAppendableError);
+    await expect(result).rejects.toMatchObject({
+      code: 'ERR_OBJECT_NOT_APPENDABLE',
+      objectType: 'Normal',
+      message: expect.stringMatching(/^logs\/build-42\.log is a Normal object: OSS appends only to objects that AppendObject created\. /),
+    });
+    expect(fake.body(KEY)?.toString()).toBe('uploaded with PutObject');
+  });
+
+  it('never overwrites an object another writer creates between the check and the first append', async () => {
+    const fake = fakeOss({ latencyMs: 0 });
+    const head = fake.client.head.bind(fake.client);
+    fake.client.head = (async (...args: Parameters<OSS['head']>) => {
+      try {
+        return await head(...args);
+      } finally {
+        if (!fake.objects.has(KEY)) fake.write(KEY, 'the other runner\n');
+      }
+    });
+    const source = logSource();
+    const { settlement, done } = observeSettlement(appendStream(fake.client, KEY, source, { retry: { minDelayMs: 10 } }));
+    source.push('this runner\n');
+    await runUntil(done);
+    expect(settlement.error).toBeInstanceOf(AppendConflictError);
+    expect(settlement.error).toMatchObject({ expected: { length: 12 }, actual: { length: 17 }, storedBytes: 0 });
+    expect(fake.body(KEY)?.toString()).toBe('the other runner\n');
+  });
+
+  it('retries the first HEAD like any request whose answer did not come', async () => {
+    const fake = fakeOss({ latencyMs: 0 });
+    fake.failNext('head', 503, 'reset-before-apply');
+    const source = logSource();
+    const { settlement, done } = observeSettlement(appendStream(fake.client, KEY, source, { retry: { minDelayMs: 10 } }));
+    source.push('line\n');
+    source.push(null);
+    await runUntil(done);
+    expect(settlement.value).toMatchObject({ bytes: 5, retries: 2 });
+  });
+
+  it('stops before the object would grow past 5 GiB, saying what is stored', async () => {
+    // A HEAD that reports an object 3 bytes short of the limit; appends land at any position.
+    const appended: number[] = [];
+    const client = {
+      head: async () => ({
+        status: 200,
+        res: { headers: { 'x-oss-object-type': 'Appendable', 'x-oss-next-append-position': String(MAX_APPENDABLE_OBJECT_BYTES - 3) } },
+      }),
+      append: async (_name: string, bytes: Buffer, { position }: { position: string }) => {
+        appended.push(bytes.length);
+        return { res: { headers: {} }, nextAppendPosition: String(Number(position) + bytes.length) };
+      },
+    } as unknown as OSS;
+    const source = logSource();
+    const { settlement, done } = observeSettlement(appendStream(client, KEY, source, { resume: true }));
+    source.push('abc');
+    await vi.advanceTimersByTimeAsync(1000);
+    source.push('d');
+    await runUntil(done);
+    expect(appended).toEqual([3]);
+    expect(settlement.error).toBeInstanceOf(ObjectTooLargeError);
+    expect(settlement.error).toMatchObject({
+      code: 'ERR_OBJECT_TOO_LARGE',
+      limitBytes: 5 * 2 ** 30,
+      storedBytes: 3,
+      position: 5 * 2 ** 30,
+      unsentBytes: 1,
+      message:
+        `Appending 1 more bytes would take ${KEY} past 5368709120 bytes, OSS's limit for an appendable object: ` +
+        'continue in a new object. Stored: 3 bytes from this call, the object is 5368709120 bytes long; ' +
+        '1 bytes taken from the source are not stored.',
+    });
+    expect(source.destroyed).toBe(true);
+  });
+});
