@@ -3,6 +3,7 @@ import ms from 'ms';
 import { describeValue, IDLE_LIMITS, MAX_TIMER_MS } from '../options.js';
 import { DEFAULT_MAX_UPLOAD_MS } from 'heartbeat-readable/oss';
 import { BUCKET_NAME_RULE, isBucketName, isObjectName, OBJECT_NAME_RULE } from '../oss/names.js';
+import { secretsOf, type Secrets } from './secrets.js';
 
 export const USAGE = `Usage: heartbeat-put [options] <object-key>
 Reads standard input and uploads it to OSS as <object-key>, pushing heartbeats while the input is silent.
@@ -73,8 +74,25 @@ const optionSpecs = {
   version: { type: 'boolean', short: 'v' },
 } as const;
 
+/** A duration in the largest unit that states it exactly: 90m, not ms's rounded "2h". */
+export function formatDuration(milliseconds: number): string {
+  const units = [['h', 3_600_000], ['m', 60_000], ['s', 1_000]] as const;
+  const unit = units.find(([, size]) => milliseconds % size === 0);
+  return unit ? `${milliseconds / unit[1]}${unit[0]}` : `${milliseconds}ms`;
+}
+
+/**
+ * How a usage error shows a value it refuses: as given, unless it holds a configured secret, or came from
+ * the environment, where swapped CI variables put a secret in OSS_REGION or OSS_BUCKET unnoticed.
+ */
+function shown(value: string, secrets: Secrets, fromEnvironment = false, show: (value: string) => string = describeValue): string {
+  if (fromEnvironment) return 'a value that is not shown (it comes from the environment)';
+  if (secrets.isIn(value)) return 'a value that is not shown (it holds a configured secret)';
+  return show(value);
+}
+
 /** A duration as `ms` reads it (60000, 60s, 1m), positive and short enough for a timer. */
-function parseDuration(option: string, text: string): number {
+function parseDuration(option: string, text: string, secrets: Secrets): number {
   let value: number | undefined;
   try {
     value = ms(text as ms.StringValue);
@@ -82,7 +100,7 @@ function parseDuration(option: string, text: string): number {
     value = undefined;
   }
   if (value === undefined || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
-    throw new UsageError(`--${option} must be a positive duration such as 60000, 60s or 1m, got ${JSON.stringify(text)}`);
+    throw new UsageError(`--${option} must be a positive duration such as 60000, 60s or 1m, got ${shown(text, secrets)}`);
   }
   return value;
 }
@@ -106,6 +124,7 @@ function credentialsFrom(env: NodeJS.ProcessEnv): Credentials {
 
 /** Reads the command line and the environment; throws UsageError for anything the user must fix. */
 export function parseCommand(argv: string[], env: NodeJS.ProcessEnv): Command {
+  const secrets = secretsOf(env);
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: optionSpecs, allowPositionals: true, strict: true });
@@ -120,28 +139,29 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv): Command {
   if (positionals.length !== 1) {
     throw new UsageError(positionals.length === 0 ? 'missing <object-key>' : `expected one <object-key>, got ${positionals.length}`);
   }
-  const key = check('<object-key>', positionals[0]!, isObjectName, OBJECT_NAME_RULE);
+  const key = check({ name: '<object-key>', value: positionals[0]! }, isObjectName, OBJECT_NAME_RULE, secrets);
 
-  const idleLimitMs = values['idle-limit'] === undefined ? IDLE_LIMITS.oss : parseDuration('idle-limit', values['idle-limit']);
-  const heartbeatAfterMs =
-    values['heartbeat-after'] === undefined ? idleLimitMs / 2 : parseDuration('heartbeat-after', values['heartbeat-after']);
+  const duration = (option: string, text: string | undefined): number | undefined =>
+    text === undefined ? undefined : parseDuration(option, text, secrets);
+  const idleLimitMs = duration('idle-limit', values['idle-limit']) ?? IDLE_LIMITS.oss;
+  const heartbeatAfterMs = duration('heartbeat-after', values['heartbeat-after']) ?? idleLimitMs / 2;
   if (heartbeatAfterMs >= idleLimitMs) {
     throw new UsageError(
-      `--heartbeat-after must be shorter than --idle-limit (${ms(idleLimitMs)}), got ${JSON.stringify(values['heartbeat-after'])}`,
+      `--heartbeat-after must be shorter than --idle-limit (${formatDuration(idleLimitMs)}), ` +
+        `got ${shown(values['heartbeat-after']!, secrets)}`,
     );
   }
   const filler = nonEmpty('--filler', values.filler) ?? ' ';
-  if (!filler.isWellFormed()) throw new UsageError(`--filler must be valid text, got ${describeValue(filler)}`);
-  const maxUploadMs =
-    values['max-upload'] === undefined ? DEFAULT_MAX_UPLOAD_MS : parseDuration('max-upload', values['max-upload']);
+  if (!filler.isWellFormed()) throw new UsageError(`--filler must be valid text, got ${shown(filler, secrets)}`);
+  const maxUploadMs = duration('max-upload', values['max-upload']) ?? DEFAULT_MAX_UPLOAD_MS;
   const contentType = check(
-    '--content-type',
-    nonEmpty('--content-type', values['content-type']) ?? 'text/plain; charset=utf-8',
+    { name: '--content-type', value: nonEmpty('--content-type', values['content-type']) ?? 'text/plain; charset=utf-8' },
     (text) => /^[\t\x20-\x7e]+$/.test(text),
     'one line of printable ASCII such as "text/plain; charset=utf-8"',
+    secrets,
   );
 
-  const target: Target = values.local ? { kind: 'local' } : ossTarget(values, env);
+  const target: Target = values.local ? { kind: 'local' } : ossTarget(values, env, secrets);
   return {
     action: 'put',
     key,
@@ -156,28 +176,66 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv): Command {
   };
 }
 
-/** Returns `value` when `valid`, or names the option (or the variable it came from) and the rule. */
-function check(name: string, value: string, valid: (value: string) => boolean, rule: string): string {
-  if (!valid(value)) throw new UsageError(`${name} must be ${rule}, got ${describeValue(value)}`);
-  return value;
+/** A value the user gave, named as given: a flag, or the variable it came from. */
+interface Given {
+  name: string;
+  value: string;
+  fromEnvironment?: boolean;
 }
 
-/** A flag's value, else its environment variable's; named as the user gave it, for messages. */
-function flagOrEnv(flag: string, value: string | undefined, env: NodeJS.ProcessEnv, variable: string) {
+/** Returns the value when `valid`, or names where it came from and the rule. */
+function check(given: Given, valid: (value: string) => boolean, rule: string, secrets: Secrets, show?: (value: string) => string): string {
+  if (!valid(given.value)) {
+    throw new UsageError(`${given.name} must be ${rule}, got ${shown(given.value, secrets, given.fromEnvironment, show)}`);
+  }
+  return given.value;
+}
+
+/** A flag's value, else its environment variable's. */
+function flagOrEnv(flag: string, value: string | undefined, env: NodeJS.ProcessEnv, variable: string): Partial<Given> & { name: string } {
   if (value !== undefined) return { name: `--${flag}`, value: nonEmpty(`--${flag}`, value) };
-  return { name: variable, value: env[variable] || undefined };
+  return { name: variable, value: env[variable] || undefined, fromEnvironment: true };
 }
 
-function isEndpoint(text: string): boolean {
+function endpointUrl(text: string): URL | undefined {
   try {
-    const url = new URL(text.includes('://') ? text : `http://${text}`);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.pathname === '/' && !url.search && !url.username;
+    return new URL(text.includes('://') ? text : `http://${text}`);
   } catch {
-    return false;
+    return undefined;
   }
 }
 
-function ossTarget(values: { bucket?: string; endpoint?: string; region?: string }, env: NodeJS.ProcessEnv): Target {
+function isEndpoint(text: string): boolean {
+  const url = endpointUrl(text);
+  return (
+    url !== undefined &&
+    (url.protocol === 'http:' || url.protocol === 'https:') &&
+    url.pathname === '/' &&
+    !url.search &&
+    !url.username &&
+    !url.password
+  );
+}
+
+/** An endpoint as a usage error shows it: a user name, password or query may be a credential pasted there. */
+function maskedEndpoint(text: string): string {
+  const url = endpointUrl(text);
+  if (!url || (!url.username && !url.password && !url.search)) return describeValue(text);
+  if (url.username || url.password) {
+    url.username = '***';
+    url.password = '';
+  }
+  if (url.search) url.search = '***';
+  return describeValue(url.href);
+}
+
+const ENDPOINT_RULE = 'a host or an http(s) URL such as https://oss-cn-hangzhou.aliyuncs.com, with no user, password, path or query';
+
+function ossTarget(
+  values: { bucket?: string; endpoint?: string; region?: string },
+  env: NodeJS.ProcessEnv,
+  secrets: Secrets,
+): Target {
   const bucket = flagOrEnv('bucket', values.bucket, env, 'OSS_BUCKET');
   const endpoint = flagOrEnv('endpoint', values.endpoint, env, 'OSS_ENDPOINT');
   const region = flagOrEnv('region', values.region, env, 'OSS_REGION');
@@ -186,11 +244,9 @@ function ossTarget(values: { bucket?: string; endpoint?: string; region?: string
     throw new UsageError('missing endpoint: pass --endpoint or --region (or set OSS_ENDPOINT or OSS_REGION), or use --local');
   }
   const credentials = credentialsFrom(env);
-  check(bucket.name, bucket.value, isBucketName, BUCKET_NAME_RULE);
-  if (endpoint.value) {
-    check(endpoint.name, endpoint.value, isEndpoint, 'a host or an http(s) URL such as https://oss-cn-hangzhou.aliyuncs.com');
-  }
-  if (region.value) check(region.name, region.value, (text) => /^[a-z0-9-]+$/i.test(text), 'a region id such as oss-cn-hangzhou');
+  check(bucket as Given, isBucketName, BUCKET_NAME_RULE, secrets);
+  if (endpoint.value) check(endpoint as Given, isEndpoint, ENDPOINT_RULE, secrets, maskedEndpoint);
+  if (region.value) check(region as Given, (text) => /^[a-z0-9-]+$/i.test(text), 'a region id such as oss-cn-hangzhou', secrets);
   return {
     kind: 'oss',
     bucket: bucket.value,

@@ -1,12 +1,15 @@
 import { createRequire } from 'node:module';
-import { pipeline, Transform, type Readable, type Writable } from 'node:stream';
+import { pipeline, type Readable, type Writable } from 'node:stream';
 import type OSS from 'ali-oss';
 // The package's own entries, as a user imports them: the command shares their one core.
-import { withHeartbeat } from 'heartbeat-readable';
+import { withHeartbeat, type HeartbeatReadable } from 'heartbeat-readable';
 import { createOssClient, explainUploadError, putStreamWithHeartbeat } from 'heartbeat-readable/oss';
 import { startLocalOss, type LocalOss } from 'heartbeat-readable/testing';
+import { adviceFor } from './advice.js';
 import { parseCommand, USAGE, UsageError, type PutCommand } from './arguments.js';
-import { startStatusLine } from './status-line.js';
+import { secretsOf } from './secrets.js';
+import { CLEAR_LINE, startStatusLine } from './status-line.js';
+import { teeTo } from './tee.js';
 
 export interface CliIo {
   argv: string[];
@@ -18,7 +21,7 @@ export interface CliIo {
   signals: NodeJS.EventEmitter;
 }
 
-const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
+export const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
 type HandledSignal = keyof typeof SIGNAL_EXIT_CODES;
 
 function packageVersion(): string {
@@ -26,51 +29,64 @@ function packageVersion(): string {
   return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 }
 
-/** Copies every chunk to `out` unchanged before passing it on; a closed `out` (| head) stops the copy only. */
-function teeTo(out: Writable): Transform {
-  let broken = false;
-  out.on('error', () => {
-    broken = true;
-  });
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      if (broken || out.write(chunk)) callback(null, chunk);
-      else out.once('drain', () => callback(null, chunk));
+/** The command's only voice on stderr: whole lines, with every configured secret masked. */
+interface Voice {
+  say(line: string): void;
+  /** With DEBUG set, the error's stack. */
+  debug(error: unknown): void;
+  /** Whether a status frame is on the terminal's last line: a line written over it would run on from it. */
+  statusShown: boolean;
+}
+
+function voiceOf(io: CliIo): Voice {
+  const { redact } = secretsOf(io.env);
+  const voice: Voice = {
+    statusShown: false,
+    say(line) {
+      io.stderr.write(redact(`${voice.statusShown ? CLEAR_LINE : ''}heartbeat-put: ${line}\n`));
     },
-  });
+    debug(error) {
+      if (io.env.DEBUG) io.stderr.write(redact(`${(error as Error | undefined)?.stack ?? String(error)}\n`));
+    },
+  };
+  return voice;
 }
 
-/** Removes every credential value from text that is about to be printed. */
-function redact(text: string, command: PutCommand): string {
-  if (command.target.kind !== 'oss') return text;
-  const { accessKeySecret, stsToken } = command.target.credentials;
-  let clean = text;
-  for (const secret of [accessKeySecret, stsToken]) if (secret) clean = clean.split(secret).join('***');
-  return clean;
-}
-
-/** Runs heartbeat-put and resolves with its exit status. Never throws. */
+/** Runs heartbeat-put and resolves with its exit status. Never throws, and never prints a configured secret. */
 export async function runHeartbeatPut(io: CliIo): Promise<number> {
-  let command;
+  const voice = voiceOf(io);
   try {
-    command = parseCommand(io.argv, io.env);
+    const command = parseCommand(io.argv, io.env);
+    if (command.action === 'help') io.stdout.write(`${USAGE}\n`);
+    if (command.action === 'version') io.stdout.write(`${packageVersion()}\n`);
+    if (command.action !== 'put') return 0;
+    return await put(command, io, voice);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`heartbeat-put: ${error.message}\nTry 'heartbeat-put --help' for usage.\n`);
-    return 2;
+    if (error instanceof UsageError) {
+      voice.say(`${error.message}\nTry 'heartbeat-put --help' for usage.`);
+      return 2;
+    }
+    voice.say(`internal error: ${firstLineOf(error)}`);
+    voice.debug(error);
+    return 1;
   }
-  if (command.action === 'help') {
-    io.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (command.action === 'version') {
-    io.stdout.write(`${packageVersion()}\n`);
-    return 0;
-  }
-  return put(command, io);
 }
 
-async function put(command: PutCommand, io: CliIo): Promise<number> {
+function firstLineOf(error: unknown): string {
+  return String((error as Error | undefined)?.message ?? error).split('\n')[0]!;
+}
+
+/**
+ * Whether the whole body had been handed to the request when the upload was aborted: then the server may
+ * have stored the object. putStreamWithHeartbeat's AbortError says so in `bodySent`; without that field,
+ * a body that had ended had been read to its end by the request.
+ */
+function bodyWasSent(error: unknown, body: { readableEnded: boolean } | undefined): boolean {
+  const { bodySent } = (error ?? {}) as { bodySent?: unknown };
+  return typeof bodySent === 'boolean' ? bodySent : body?.readableEnded === true;
+}
+
+async function put(command: PutCommand, io: CliIo, voice: Voice): Promise<number> {
   const startedAt = Date.now();
   const controller = new AbortController();
   let interruptedBy: HandledSignal | undefined;
@@ -85,7 +101,12 @@ async function put(command: PutCommand, io: CliIo): Promise<number> {
 
   let local: LocalOss | undefined;
   let client: OSS | undefined;
+  let body: HeartbeatReadable | undefined;
   let status: { stop(): void } | undefined;
+  const stopStatus = (): void => {
+    status?.stop();
+    voice.statusShown = false;
+  };
   try {
     local = command.target.kind === 'local' ? await startLocalOss({ idleLimitMs: command.idleLimitMs }) : undefined;
     const target = command.target.kind === 'oss' ? command.target : undefined;
@@ -94,45 +115,57 @@ async function put(command: PutCommand, io: CliIo): Promise<number> {
       ...(target && {
         bucket: target.bucket,
         ...target.credentials,
+        // The token comes from the environment and cannot be refreshed here; saying so keeps ali-oss from
+        // printing its advice to set refreshSTSToken on every run.
+        ...(target.credentials.stsToken !== undefined && { refreshSTSTokenInterval: command.maxUploadMs }),
         ...(target.endpoint !== undefined && { endpoint: target.endpoint }),
         ...(target.region !== undefined && { region: target.region }),
       }),
       maxUploadMs: command.maxUploadMs,
     } as Parameters<typeof createOssClient>[0]);
 
-    const input = command.tee ? pipeline(io.stdin, teeTo(io.stdout), () => {}) : io.stdin;
-    const body = withHeartbeat(input, {
+    const onTeeStop = (reason: string): void => voice.say(`--tee stopped copying to standard output (${reason}); the upload goes on`);
+    const input = command.tee ? pipeline(io.stdin, teeTo(io.stdout, onTeeStop), () => {}) : io.stdin;
+    body = withHeartbeat(input, {
       idleLimitMs: command.idleLimitMs,
       heartbeatAfterMs: command.heartbeatAfterMs,
       filler: command.filler,
     });
-    if (io.stderr.isTTY && !command.quiet) status = startStatusLine(body, io.stderr);
+    if (io.stderr.isTTY && !command.quiet) {
+      status = startStatusLine(body, io.stderr);
+      voice.statusShown = true;
+    }
 
     const result = await putStreamWithHeartbeat(client, command.key, body, {
       mime: command.contentType,
       signal: controller.signal,
     });
-    status?.stop();
+    stopStatus();
     if (!command.quiet) {
       const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
       const where = local
         ? ` to the embedded local OSS at ${local.endpoint}, bucket ${local.bucket} (it stops when heartbeat-put exits)`
         : '';
-      io.stderr.write(
-        `heartbeat-put: uploaded ${command.key}${where}: ${result.dataBytes} bytes, ${result.heartbeats} heartbeats, ` +
-          `${seconds} s, ETag ${String(result.res.headers && (result.res.headers as Record<string, string>).etag)}\n`,
+      voice.say(
+        `uploaded ${command.key}${where}: ${result.dataBytes} bytes, ${result.heartbeats} heartbeats, ` +
+          `${seconds} s, ETag ${String(result.res.headers && (result.res.headers as Record<string, string>).etag)}`,
       );
     }
     return 0;
   } catch (error) {
-    status?.stop();
+    stopStatus();
     if (interruptedBy) {
-      io.stderr.write(`heartbeat-put: interrupted by ${interruptedBy}; the upload was aborted and nothing was stored\n`);
+      voice.say(
+        bodyWasSent(error, body)
+          ? `interrupted by ${interruptedBy} after the whole input was sent: ${command.key} may have been stored ` +
+              "(the server's answer was not awaited)"
+          : `interrupted by ${interruptedBy} before the input ended; the upload was aborted and nothing was stored`,
+      );
       return SIGNAL_EXIT_CODES[interruptedBy];
     }
-    const { kind, message } = explainUploadError(error);
-    io.stderr.write(redact(`heartbeat-put: upload of ${command.key} failed (${kind}): ${message}\n`, command));
-    if (io.env.DEBUG) io.stderr.write(redact(`${(error as Error)?.stack ?? String(error)}\n`, command));
+    const explanation = explainUploadError(error);
+    voice.say(`upload of ${command.key} failed (${explanation.kind}): ${adviceFor(explanation, command, error)}`);
+    voice.debug(error);
     return 1;
   } finally {
     io.signals.off('SIGINT', onSigint);

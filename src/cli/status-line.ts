@@ -1,7 +1,7 @@
 import type { HeartbeatReadable } from 'heartbeat-readable';
 
 const REFRESH_MS = 250;
-const CLEAR_LINE = '\r\x1b[2K';
+export const CLEAR_LINE = '\r\x1b[2K';
 
 /**
  * A live line on a terminal's stderr: bytes sent, heartbeats and the current silence of the input.

@@ -1,24 +1,77 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { PassThrough, type Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, vi } from 'vitest';
+import { runHeartbeatPut } from '../../src/cli/run.js';
 import type { LocalOss } from '../../src/testing/index.js';
 
-const CLI = ['--import', 'tsx', 'src/cli/heartbeat-put.ts'];
+/** The command from source, as `node` runs it in a real process. */
+export const CLI = `${process.execPath} --import tsx src/cli/heartbeat-put.ts`;
 
-export interface CliRun {
-  child: ChildProcess;
-  /** Resolves when the process has exited, with everything it printed. */
-  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: Buffer; stderr: string }>;
+export interface Printed {
+  stdout: Buffer;
+  stderr: string;
 }
 
 /** Input as the command reads it: bytes, pauses in ms, and conditions to wait for (the upload began). */
 export type Input = Array<string | Buffer | number | (() => Promise<unknown>)>;
 
-/** Runs heartbeat-put from source in a child process with only the environment given (no inherited OSS_*). */
-export function runCli(args: string[], env: Record<string, string>, input: Input = []): CliRun {
-  const child = spawn(process.execPath, [...CLI, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
+/** Writes `input` to `stdin` part by part, then ends it; stops early once `stopped()` holds. */
+async function feed(stdin: Writable, input: Input, stopped: () => boolean, exited: Promise<unknown>): Promise<void> {
+  for (const part of input) {
+    if (stopped()) return;
+    if (typeof part === 'number') await Promise.race([sleep(part), exited]);
+    else if (typeof part === 'function') await part();
+    else stdin.write(part);
+  }
+  stdin.end();
+}
+
+export interface InProcessRun {
+  /** Where SIGINT and SIGTERM arrive: emit on it to interrupt the command. */
+  signals: EventEmitter;
+  done: Promise<Printed & { code: number }>;
+}
+
+/**
+ * Runs heartbeat-put in this process through runHeartbeatPut, with only the environment given. Standard
+ * error is a terminal when `stderrIsTTY`. Fast: no process to start, and the command's state is in reach.
+ */
+export function runInProcess(
+  argv: string[],
+  env: Record<string, string>,
+  input: Input = [],
+  { stdout = new PassThrough(), stderrIsTTY = false }: { stdout?: Writable; stderrIsTTY?: boolean } = {},
+): InProcessRun {
+  const stdin = new PassThrough();
+  const stderr = Object.assign(new PassThrough(), { isTTY: stderrIsTTY });
+  const out: Buffer[] = [];
+  let err = '';
+  if (stdout instanceof PassThrough) stdout.on('data', (chunk: Buffer) => out.push(chunk));
+  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const signals = new EventEmitter();
+  let finished = false;
+  const running = runHeartbeatPut({ argv, env, stdin, stdout, stderr, signals }).finally(() => (finished = true));
+  void feed(stdin, input, () => finished || stdin.destroyed, running);
+  return { signals, done: running.then((code) => ({ code, stdout: Buffer.concat(out), stderr: err })) };
+}
+
+export interface CliRun {
+  child: ChildProcess;
+  /** Resolves when the process has exited, with everything it printed. */
+  done: Promise<Printed & { code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/**
+ * Runs a shell command line in a child process with only the environment given (no inherited OSS_*), in
+ * its own process group (as a terminal's job is), `$CLI` standing for heartbeat-put run from source.
+ */
+export function runShell(commandLine: string, env: Record<string, string>, input: Input = []): CliRun {
+  const child = spawn('bash', ['--norc', '--noprofile', '-c', commandLine], {
+    env: { PATH: process.env.PATH ?? '', CLI, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
   });
   const stdout: Buffer[] = [];
   let stderr = '';
@@ -30,16 +83,17 @@ export function runCli(args: string[], env: Record<string, string>, input: Input
   // A command that has exited takes no more input: stop feeding it.
   child.stdin.on('error', () => {});
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  void (async () => {
-    for (const part of input) {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      if (typeof part === 'number') await Promise.race([sleep(part), exited]);
-      else if (typeof part === 'function') await part();
-      else child.stdin.write(part);
-    }
-    child.stdin.end();
-  })();
+  void feed(child.stdin, input, () => child.exitCode !== null || child.signalCode !== null, exited);
   return { child, done };
+}
+
+/** Runs heartbeat-put from source in a real process: `exec` keeps it the shell's pid, so signals reach it. */
+export function runCli(args: string[], env: Record<string, string>, input: Input = []): CliRun {
+  return runShell(`exec $CLI ${args.map(shellQuote).join(' ')}`, env, input);
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 /** Resolves once `local` has received body bytes: the command has started and the silence can begin. */

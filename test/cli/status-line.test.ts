@@ -1,44 +1,46 @@
-import { EventEmitter } from 'node:events';
-import { PassThrough } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
-import { runHeartbeatPut } from '../../src/cli/run.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { HeartbeatReadable } from '../../src/index.js';
+import { CLEAR_LINE, startStatusLine } from '../../src/cli/status-line.js';
+import { sink, useFakeClock } from '../helpers.js';
+import { runInProcess } from './helpers.js';
 
-/** Runs the command in this process with `stderr` as a terminal or not, feeding `input` with a silence. */
-async function runWithStderr(isTTY: boolean): Promise<{ code: number; stderr: string }> {
-  const stdin = new PassThrough();
-  const stderr = Object.assign(new PassThrough(), { isTTY });
-  let printed = '';
-  stderr.on('data', (chunk: Buffer) => (printed += chunk.toString()));
-  const running = runHeartbeatPut({
-    argv: ['--local', '--idle-limit', '400', 'logs/status.log'],
-    env: {},
-    stdin,
-    stdout: new PassThrough(),
-    stderr,
-    signals: new EventEmitter(),
+describe('the status line, on a fake clock', () => {
+  useFakeClock();
+
+  it('redraws in place four times a second: bytes sent, heartbeats, and how long the input has been silent', () => {
+    const upload = { dataBytes: 0, heartbeats: 0 };
+    const stderr = sink();
+    const frames = (): string[] => Buffer.concat(stderr.received).toString().split(CLEAR_LINE).filter(Boolean);
+    const status = startStatusLine(upload as HeartbeatReadable, stderr);
+
+    vi.advanceTimersByTime(250);
+    expect(frames()).toEqual(['heartbeat-put: 0 bytes sent, 0 heartbeats, silent 0 s']);
+    upload.dataBytes = 10;
+    vi.advanceTimersByTime(250);
+    expect(frames().at(-1)).toBe('heartbeat-put: 10 bytes sent, 0 heartbeats, silent 0 s');
+    upload.heartbeats = 2;
+    vi.advanceTimersByTime(3_000);
+    expect(frames()).toHaveLength(14);
+    expect(frames().at(-1)).toBe('heartbeat-put: 10 bytes sent, 2 heartbeats, silent 3 s');
+
+    status.stop();
+    vi.advanceTimersByTime(1_000);
+    expect(frames()).toHaveLength(14);
+    expect(Buffer.concat(stderr.received).toString().endsWith(CLEAR_LINE)).toBe(true);
   });
-  stdin.write('compiling\n');
-  await sleep(900);
-  stdin.end('done\n');
-  return { code: await running, stderr: printed };
-}
+});
 
-describe('the status line', () => {
-  it('on a terminal, shows bytes sent, heartbeats and the silence, then erases itself before the summary', async () => {
-    const { code, stderr } = await runWithStderr(true);
+describe('the status line in the command', () => {
+  it('on a terminal, is erased before the summary, so the summary stands alone', async () => {
+    const { code, stderr } = await runInProcess(['--local', 'logs/status.log'], {}, ['compiling\n'], { stderrIsTTY: true }).done;
     expect(code).toBe(0);
-    // Each redraw starts with a carriage return and an erase-line sequence.
-    const frames = stderr.split('\r\x1b[2K');
-    expect(frames.some((frame) => /^heartbeat-put: 10 bytes sent, [1-9]\d* heartbeats, silent \d+ s$/.test(frame))).toBe(true);
-    expect(frames.at(-1)).toMatch(/^heartbeat-put: uploaded logs\/status\.log to the embedded local OSS/);
+    expect(stderr.split(CLEAR_LINE).at(-1)).toMatch(/^heartbeat-put: uploaded logs\/status\.log to the embedded local OSS [^\n]*\n$/);
   });
 
-  it('off a terminal, prints the summary only, with no escape codes', async () => {
-    const { code, stderr } = await runWithStderr(false);
+  it('off a terminal, is never drawn: the summary only, with no escape codes', async () => {
+    const { code, stderr } = await runInProcess(['--local', 'logs/status.log'], {}, ['compiling\n']).done;
     expect(code).toBe(0);
+    expect(stderr).toMatch(/^heartbeat-put: uploaded logs\/status\.log [^\n]*\n$/);
     expect(stderr).not.toContain('\x1b');
-    expect(stderr).not.toContain('bytes sent');
-    expect(stderr.split('\n')).toHaveLength(2);
   });
 });

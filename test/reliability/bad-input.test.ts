@@ -354,6 +354,8 @@ const notADuration = (flag: string, text: string): string =>
   `${flag} must be a positive duration such as 60000, 60s or 1m, got ${JSON.stringify(text)}`;
 const badKey = (shown: string): string =>
   `<object-key> must be 1 to 1023 bytes of UTF-8 that do not start with "/" or "\\" and hold no control characters, got ${shown}`;
+const badEndpoint = (shown: string): string =>
+  `--endpoint must be a host or an http(s) URL such as https://oss-cn-hangzhou.aliyuncs.com, with no user, password, path or query, got ${shown}`;
 const badBucket = (name: string, shown: string): string =>
   `${name} must be 3-63 lowercase letters, digits or hyphens, not starting or ending with a hyphen, got ${shown}`;
 
@@ -387,12 +389,16 @@ const cliRows: CliRow[] = [
   ['--bucket empty', ['--bucket', '', 'k'], '--bucket must not be empty'],
   ['--bucket with capitals', ['--bucket', 'Build_Logs', 'k'], badBucket('--bucket', '"Build_Logs"')],
   ['--bucket too short', ['--bucket', 'a', 'k'], badBucket('--bucket', '"a"')],
-  ['OSS_BUCKET with capitals (named as the variable)', ['k'], badBucket('OSS_BUCKET', '"Logs"')],
+  // A value from the environment is never shown: swapped CI variables put secrets there.
+  ['OSS_BUCKET with capitals (named as the variable, its value not shown)', ['k'],
+    badBucket('OSS_BUCKET', 'a value that is not shown (it comes from the environment)')],
   ['--endpoint empty', ['--endpoint', '', 'k'], '--endpoint must not be empty'],
-  ['--endpoint not a URL', ['--endpoint', 'not a url', 'k'],
-    '--endpoint must be a host or an http(s) URL such as https://oss-cn-hangzhou.aliyuncs.com, got "not a url"'],
-  ['--endpoint another scheme', ['--endpoint', 'ftp://oss.example.com', 'k'],
-    '--endpoint must be a host or an http(s) URL such as https://oss-cn-hangzhou.aliyuncs.com, got "ftp://oss.example.com"'],
+  ['--endpoint not a URL', ['--endpoint', 'not a url', 'k'], badEndpoint('"not a url"')],
+  ['--endpoint another scheme', ['--endpoint', 'ftp://oss.example.com', 'k'], badEndpoint('"ftp://oss.example.com"')],
+  ['--endpoint with a user and password (shown masked)', ['--endpoint', 'https://id:pa55@oss.example.com', 'k'],
+    badEndpoint('"https://***@oss.example.com/"')],
+  ['--endpoint with a query (shown masked)', ['--endpoint', 'https://oss.example.com/?security-token=abc', 'k'],
+    badEndpoint('"https://oss.example.com/?***"')],
   ['--region empty', ['--region', '', 'k'], '--region must not be empty'],
   ['--region with a slash', ['--region', 'cn/hangzhou', 'k'], '--region must be a region id such as oss-cn-hangzhou, got "cn/hangzhou"'],
   ['<object-key> empty', [''], badKey('""')],

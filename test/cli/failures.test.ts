@@ -1,0 +1,86 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { adviceFor } from '../../src/cli/advice.js';
+import { parseCommand, type PutCommand } from '../../src/cli/arguments.js';
+import { startLocalOss, type LocalOss } from '../../src/testing/index.js';
+import { muteUrllibWarnings } from '../reliability/helpers.js';
+import { bodyStarted, ossEnv, runInProcess } from './helpers.js';
+
+const urllibWarnings = muteUrllibWarnings();
+const servers: LocalOss[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+async function server(idleLimitMs: number): Promise<LocalOss> {
+  const local = await startLocalOss({ idleLimitMs });
+  servers.push(local);
+  return local;
+}
+
+const STACK_LINE = /^\s+at /m;
+/** Names a command's user cannot act on: they belong to the library's API. */
+const LIBRARY_WORDS = /createOssClient|putStreamWithHeartbeat|withHeartbeat|explainUploadError|appendStream|maxUploadMs|heartbeatAfterMs|idleLimitMs|AbortSignal/;
+
+describe("a failed upload's line names the flag to change, never the library's API", () => {
+  const command = parseCommand(['--idle-limit', '90s', '--heartbeat-after', '45s', '--max-upload', '90m', '--local', 'k'], {}) as PutCommand;
+  // Each row: the kind explainUploadError named, and what the command's line must say about it.
+  const rows: Array<[kind: string, advice: RegExp]> = [
+    ['server-idle-close', /heartbeat went after 45s of silence.*Set --idle-limit to its limit, or lower --heartbeat-after/],
+    ['request-time-limit', /heartbeats cannot help\. Use shorter requests/],
+    ['client-socket-timeout', /inactivity timeout \(--max-upload, now 90m\).*Raise --max-upload/],
+    ['response-timeout', /longer than --max-upload \(now 90m\).*Raise --max-upload/],
+    ['source-error', /^reading standard input failed \(EIO: i\/o error, read\), so nothing was stored/],
+    ['aborted', /cancelled before the input ended, so nothing was stored/],
+    ['unconfirmed-success', /answered success without OSS's evidence.*point --endpoint \(or --region\) at OSS itself/],
+  ];
+
+  it.each(rows)('%s', (kind, advice) => {
+    const libraryMessage = 'Create the client with createOssClient (maxUploadMs) or use withHeartbeat.';
+    const text = adviceFor({ kind, message: libraryMessage } as never, command, new Error('EIO: i/o error, read\n  at stack'));
+    expect(text).toMatch(advice);
+    expect(text).not.toMatch(LIBRARY_WORDS);
+    expect(text).not.toContain('\n');
+  });
+
+  it("a kind the command has no advice for ('other', or one added later) is told in the library's words", () => {
+    for (const kind of ['other', 'append-position-conflict']) {
+      expect(adviceFor({ kind, message: 'The library says why.' } as never, command, new Error('x'))).toBe('The library says why.');
+    }
+  });
+});
+
+describe('failures end with exit 1 and one line', () => {
+  it('a rejected signature: other, no stack trace, no secret, nothing stored', async () => {
+    const local = await server(1_000);
+    const secret = 'wrong-secret-that-must-never-print';
+    const { code, stderr, stdout } = await runInProcess(['k.log'], ossEnv(local, { OSS_ACCESS_KEY_SECRET: secret }), ['x']).done;
+
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^heartbeat-put: upload of k\.log failed \(other\): .*SignatureDoesNotMatch.*\n$/);
+    expect(stderr).not.toMatch(STACK_LINE);
+    expect(stderr + stdout.toString()).not.toContain(secret);
+    expect(local.stats().stored).toBe(0);
+  });
+
+  it('a server idle limit shorter than the heartbeats: server-idle-close, naming --idle-limit and --heartbeat-after', async () => {
+    const local = await server(300);
+    const { code, stderr } = await runInProcess(['k.log'], ossEnv(local), ['start\n', bodyStarted(local), 1_000, 'end\n']).done;
+
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^heartbeat-put: upload of k\.log failed \(server-idle-close\): .*--idle-limit.*--heartbeat-after\.\n$/);
+    expect(stderr).not.toMatch(LIBRARY_WORDS);
+    expect(local.stats()).toMatchObject({ stored: 0, idleClosed: 1 });
+  });
+
+  it('an upload longer than --max-upload: response-timeout, naming --max-upload', async () => {
+    const local = await server(5_000);
+    const { code, stderr } = await runInProcess(['--max-upload', '400ms', 'k.log'], ossEnv(local), ['start\n', 1_500, 'end\n']).done;
+
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^heartbeat-put: upload of k\.log failed \((response-timeout|client-socket-timeout)\): .*--max-upload \(now 400ms\).*Raise --max-upload/);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).not.toMatch(LIBRARY_WORDS);
+    expect(local.stats().stored).toBe(0);
+    // urllib warns once more when the cancelled request fails late: wait for it, so it is muted too.
+    await vi.waitFor(() => expect(urllibWarnings.length).toBeGreaterThan(0));
+  });
+});

@@ -1,0 +1,84 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { startLocalOss, type LocalOss } from '../../src/testing/index.js';
+import { muteUrllibWarnings, startFaultProxy, type FaultProxy } from '../reliability/helpers.js';
+import { bodyStarted, ossEnv, runCli, runInProcess, runShell } from './helpers.js';
+
+muteUrllibWarnings();
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+});
+async function server(): Promise<LocalOss> {
+  const local = await startLocalOss({ idleLimitMs: 5_000 });
+  cleanups.push(() => local.close());
+  return local;
+}
+async function proxyHoldingResponses(local: LocalOss): Promise<FaultProxy> {
+  const proxy = await startFaultProxy(local.endpoint, { holdResponses: true });
+  cleanups.push(() => proxy.close());
+  return proxy;
+}
+
+describe('an interrupted upload says what became of the object', () => {
+  it.each(['SIGINT', 'SIGTERM'] as const)('%s before the input ended: nothing was stored', async (signal) => {
+    const local = await server();
+    const { signals, done } = runInProcess(['k.log'], ossEnv(local), ['partial log\n', bodyStarted(local), 30_000]);
+    await bodyStarted(local)();
+    signals.emit(signal);
+    const { code, stderr } = await done;
+
+    expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
+    expect(stderr).toBe(`heartbeat-put: interrupted by ${signal} before the input ended; the upload was aborted and nothing was stored\n`);
+    await vi.waitFor(() => expect(local.stats().aborted).toBe(1));
+    expect(local.stats().stored).toBe(0);
+  });
+
+  it('SIGINT after the whole input was sent, while the answer is on its way: the object may have been stored (and was)', async () => {
+    const local = await server();
+    const proxy = await proxyHoldingResponses(local);
+    const { signals, done } = runInProcess(['k.log'], ossEnv(local, { OSS_ENDPOINT: proxy.endpoint }), ['the whole log\n']);
+    await vi.waitFor(() => expect(local.stats().stored).toBe(1));
+    signals.emit('SIGINT');
+    const { code, stderr } = await done;
+
+    expect(code).toBe(130);
+    expect(stderr).toBe(
+      "heartbeat-put: interrupted by SIGINT after the whole input was sent: k.log may have been stored (the server's answer was not awaited)\n",
+    );
+    expect(local.getObject('k.log')?.toString()).toBe('the whole log\n');
+  });
+});
+
+describe('signals reach the real command', () => {
+  it.each([
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
+  ] as const)('%s mid-upload: exit %i at once, one line', async (signal, status) => {
+    const local = await server();
+    const { child, done } = runCli(['k.log'], ossEnv(local), ['partial log\n', 30_000]);
+    await bodyStarted(local)();
+    child.kill(signal);
+    const { code, stderr } = await done;
+
+    expect(code).toBe(status);
+    expect(stderr).toBe(`heartbeat-put: interrupted by ${signal} before the input ended; the upload was aborted and nothing was stored\n`);
+    expect(local.stats().stored).toBe(0);
+  });
+
+  it('Ctrl-C in a pipeline (SIGINT to the whole job): exit 130 with one line, though the reader of --tee died with it', async () => {
+    const local = await server();
+    // The producer ignores SIGINT, as a build step may: the input goes on, so the upload is cut mid-body.
+    const job = runShell(
+      `(trap '' INT; while echo tick; do sleep 0.05; done) | { $CLI --tee k.log; echo "exit $?" >&2; } | cat >/dev/null`,
+      ossEnv(local),
+    );
+    await bodyStarted(local)();
+    process.kill(-job.child.pid!, 'SIGINT');
+    const { stderr } = await job.done;
+
+    expect(stderr).toBe(
+      'heartbeat-put: interrupted by SIGINT before the input ended; the upload was aborted and nothing was stored\nexit 130\n',
+    );
+    expect(local.stats().stored).toBe(0);
+  });
+});

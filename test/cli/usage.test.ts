@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { USAGE } from '../../src/cli/arguments.js';
+import { runInProcess } from './helpers.js';
+
+const FULL = { OSS_ACCESS_KEY_ID: 'id', OSS_ACCESS_KEY_SECRET: 'top-secret-value', OSS_BUCKET: 'b-1', OSS_REGION: 'oss-cn-hangzhou' };
+const environments = {
+  full: FULL,
+  'no credentials': { OSS_BUCKET: 'b-1', OSS_REGION: 'oss-cn-hangzhou' },
+  'no bucket': { ...FULL, OSS_BUCKET: '' },
+  'no endpoint': { ...FULL, OSS_REGION: '' },
+};
+
+describe('a usage error exits 2 with one line that says what to fix, and a hint', () => {
+  // Each row: arguments, the environment, and what the line must say.
+  const cases: Array<[string, string[], keyof typeof environments, RegExp]> = [
+    ['no key', [], 'full', /missing <object-key>/],
+    ['two keys', ['a', 'b'], 'full', /expected one <object-key>, got 2/],
+    ['an unknown option', ['--nope', 'k'], 'full', /Unknown option '--nope'/],
+    ['a key with a leading slash', ['/k'], 'full', /<object-key> must be .* got "\/k"/],
+    ['a bad duration', ['--idle-limit', '1x', 'k'], 'full', /--idle-limit must be a positive duration .* got "1x"/],
+    ['a zero duration', ['--idle-limit', '0', 'k'], 'full', /--idle-limit must be a positive duration .* got "0"/],
+    ['an option without its value', ['--max-upload', '-5s', 'k'], 'full', /argument is ambiguous/],
+    ['a negative duration', ['--max-upload=-5s', 'k'], 'full', /--max-upload must be a positive duration .* got "-5s"/],
+    ['an absurd duration', ['--max-upload', '100y', 'k'], 'full', /--max-upload must be a positive duration .* got "100y"/],
+    ['heartbeat after the idle limit', ['--idle-limit', '90s', '--heartbeat-after', '2m', 'k'], 'full',
+      /--heartbeat-after must be shorter than --idle-limit \(90s\), got "2m"/],
+    ['an empty filler', ['--filler', '', 'k'], 'full', /--filler must not be empty/],
+    ['missing credentials', ['k'], 'no credentials', /missing credentials: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET/],
+    ['a missing bucket', ['k'], 'no bucket', /missing bucket: pass --bucket or set OSS_BUCKET/],
+    ['a missing endpoint', ['k'], 'no endpoint', /missing endpoint: pass --endpoint or --region/],
+  ];
+
+  it.each(cases)('%s', async (_name, argv, env, message) => {
+    const { code, stderr, stdout } = await runInProcess(argv, environments[env]).done;
+    expect(code).toBe(2);
+    const lines = stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^heartbeat-put: /);
+    expect(lines[0]).toMatch(message);
+    expect(lines[1]).toBe("Try 'heartbeat-put --help' for usage.");
+    expect(stdout.length).toBe(0);
+  });
+});
+
+describe('an object key the service would normalise after signing is refused up front', () => {
+  // OSS resolves "." and ".." segments after checking the signature: such a key can only fail, as SignatureDoesNotMatch.
+  it.each(['logs/../build.log', 'logs/./build.log', '../build.log', 'logs/..'])('%s: exit 2, and the rule says why', async (key) => {
+    const { code, stderr } = await runInProcess([key], FULL).done;
+    expect(code).toBe(2);
+    const [rule, shown] = stderr.split('\n')[0]!.split(', got ');
+    expect(rule).toMatch(/^heartbeat-put: <object-key> must .*\.\./);
+    expect(shown).toBe(JSON.stringify(key));
+  });
+});
+
+describe('--help and --version', () => {
+  it('--help prints the usage on standard output, exit 0', async () => {
+    const { code, stdout, stderr } = await runInProcess(['--help'], {}).done;
+    expect(code).toBe(0);
+    expect(stdout.toString()).toBe(`${USAGE}\n`);
+    expect(stdout.toString()).toMatch(/^Usage: heartbeat-put \[options\] <object-key>/);
+    expect(stderr).toBe('');
+  });
+
+  it("-v prints the package's version, exit 0", async () => {
+    const { code, stdout } = await runInProcess(['-v'], {}).done;
+    expect(code).toBe(0);
+    expect(stdout.toString()).toMatch(/^\d+\.\d+\.\d+\S*\n$/);
+  });
+});
