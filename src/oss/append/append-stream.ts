@@ -31,12 +31,26 @@ export interface AppendStreamResult {
  * Streams `source` into the object `name` with OSS AppendObject: bounded batches, one in flight, each
  * appended exactly once whatever the network does, and readable as soon as it lands. Resolves when the
  * source has ended and every byte is stored; rejects with an error that says what is stored.
+ *
+ * The returned promise is marked handled: a runner that starts it, feeds the source and awaits it only at
+ * the end still receives a failure that came first, instead of the process dying of an unhandled rejection.
  */
-export async function appendStream(
+export function appendStream(
   client: OSS,
   name: string,
   source: HeartbeatSource,
   options: AppendStreamOptions = {},
+): Promise<AppendStreamResult> {
+  const pending = run(client, name, source, options);
+  pending.catch(() => {});
+  return pending;
+}
+
+async function run(
+  client: OSS,
+  name: string,
+  source: HeartbeatSource,
+  options: AppendStreamOptions,
 ): Promise<AppendStreamResult> {
   assertClient(client, ['append', 'head']);
   assertObjectName(name);

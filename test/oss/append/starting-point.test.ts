@@ -40,6 +40,25 @@ describe('appendStream starting point (fake clock, fake OSS)', () => {
     expect(source.destroyed).toBe(true);
   });
 
+  it('fails without an unhandled rejection when the caller awaits only after feeding the source', async () => {
+    // Real timers: Node reports unhandled rejections between real turns of the event loop.
+    vi.useRealTimers();
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const fake = fakeOss({ latencyMs: 0 });
+      fake.write(KEY, 'yesterday\n');
+      const source = logSource();
+      const result = appendStream(fake.client, KEY, source);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(unhandled).toEqual([]);
+      await expect(result).rejects.toBeInstanceOf(ObjectExistsError);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('continues an appendable object at its length with resume: true, chaining its CRC-64', async () => {
     const fake = fakeOss({ latencyMs: 0 });
     fake.write(KEY, 'run 1 output\n');
