@@ -3,7 +3,19 @@ export class AbortError extends Error {
   override readonly name = 'AbortError';
   readonly code = 'ABORT_ERR';
 
-  constructor(reason: unknown) {
-    super('The upload was aborted', { cause: reason });
+  /**
+   * @param bodySent the source had ended and its last byte was handed to the request before the abort: the
+   *   server may have stored the complete object, since a request that was sent whole is not taken back.
+   */
+  constructor(
+    reason: unknown,
+    readonly bodySent = false,
+  ) {
+    super(
+      bodySent
+        ? 'The upload was aborted after its whole body was sent: the server may have stored the complete object'
+        : 'The upload was aborted before its whole body was sent: nothing was stored',
+      { cause: reason },
+    );
   }
 }

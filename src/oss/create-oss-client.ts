@@ -2,7 +2,17 @@ import type { Agent as HttpAgent } from 'node:http';
 import type { Agent as HttpsAgent } from 'node:https';
 import Agent from 'agentkeepalive';
 import OSS from 'ali-oss';
-import { assertCredential, assertOptionsObject, assertPositiveMs } from '../options.js';
+import ms from 'ms';
+import { assertCredential, assertOptionsObject, assertPositiveMs, describeValue, MAX_TIMER_MS } from '../options.js';
+import {
+  BUCKET_NAME_RULE,
+  ENDPOINT_RULE,
+  isBucketName,
+  isEndpoint,
+  isRegionId,
+  maskedEndpoint,
+  REGION_RULE,
+} from './names.js';
 
 /** How long one upload may take before the client gives up on it. */
 export const DEFAULT_MAX_UPLOAD_MS = 2 * 60 * 60 * 1000;
@@ -10,13 +20,78 @@ export const DEFAULT_MAX_UPLOAD_MS = 2 * 60 * 60 * 1000;
 export const DEFAULT_FREE_SOCKET_TIMEOUT_MS = 4000;
 
 /** ali-oss accepts `agent` and `httpsAgent` though @types/ali-oss does not list them. */
-export interface OssClientOptions extends OSS.Options {
+export interface OssClientOptions extends Omit<OSS.Options, 'endpoint'> {
+  /** A host or an http(s) URL, as a string or a URL. */
+  endpoint?: string | URL;
   agent?: HttpAgent;
   httpsAgent?: HttpsAgent;
   /** The longest an upload may take, in ms: both the socket inactivity and the response timeout. Default 2 h. */
   maxUploadMs?: number;
   /** How long an unused pooled socket is kept, in ms. Default 4000. */
   freeSocketTimeoutMs?: number;
+}
+
+type Show = (value: unknown) => string;
+
+/**
+ * describeValue, unless the value holds a credential (variables swapped in CI, a token pasted into an
+ * endpoint): then only that it does, in any case, since hosts are lowercased on their way to a message.
+ */
+function shownWithout(credentials: readonly unknown[]): Show {
+  const secrets = credentials.filter((value): value is string => typeof value === 'string' && value !== '');
+  return (value) => {
+    const shown = describeValue(value);
+    const raw = typeof value === 'string' ? value : shown;
+    const holdsSecret = secrets.some((secret) =>
+      [raw, shown].some((text) => text.toLowerCase().includes(secret.toLowerCase())),
+    );
+    return holdsSecret ? 'a value that contains a credential' : shown;
+  };
+}
+
+/** ali-oss's own reading of a timeout (humanize-ms): a number of ms, or a string `ms` parses such as '60s'. */
+function timeoutMs(value: unknown, show: Show): number {
+  const rule = 'timeout must be a positive duration: a number of ms or a string such as "60s"';
+  if (typeof value !== 'number' && typeof value !== 'string') throw new TypeError(`${rule}, got ${show(value)}`);
+  // ms throws on an empty string and returns undefined for text it cannot read.
+  const parsed = typeof value === 'number' ? value : value.trim() === '' ? undefined : (ms(value as ms.StringValue) as number | undefined);
+  if (parsed === undefined || !Number.isFinite(parsed) || parsed <= 0) throw new RangeError(`${rule}, got ${show(value)}`);
+  if (parsed > MAX_TIMER_MS) throw new RangeError(`timeout must be at most ${MAX_TIMER_MS} ms, got ${show(value)}`);
+  return parsed;
+}
+
+function endpointText(value: unknown, show: Show): string {
+  if (value instanceof URL) return endpointText(value.href, show);
+  if (typeof value !== 'string') throw new TypeError(`endpoint must be a string or a URL, got ${show(value)}`);
+  if (!isEndpoint(value)) throw new RangeError(`endpoint must be ${ENDPOINT_RULE}, got ${show(maskedEndpoint(value))}`);
+  // ali-oss wants no path: a URL's href ends in "/".
+  return value.replace(/\/$/, '');
+}
+
+/** Every ali-oss option this package relies on or documents, checked before ali-oss sees it. */
+function checkOssOptions(options: OssClientOptions, show: Show): void {
+  const { region, bucket, agent, httpsAgent } = options;
+  if (region !== undefined) {
+    if (typeof region !== 'string') throw new TypeError(`region must be a string, got ${show(region)}`);
+    if (!isRegionId(region)) throw new RangeError(`region must be ${REGION_RULE}, got ${show(region)}`);
+  }
+  if (bucket !== undefined) {
+    if (typeof bucket !== 'string') throw new TypeError(`bucket must be a string, got ${show(bucket)}`);
+    if (!isBucketName(bucket)) throw new RangeError(`bucket must be ${BUCKET_NAME_RULE}, got ${show(bucket)}`);
+  }
+  for (const name of ['secure', 'cname', 'internal'] as const) {
+    const flag = options[name];
+    if (flag !== undefined && typeof flag !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${show(flag)}`);
+  }
+  for (const [name, value] of [
+    ['agent', agent],
+    ['httpsAgent', httpsAgent],
+  ] as const) {
+    // What Node's http.request needs of an agent.
+    if (value !== undefined && typeof (value as { addRequest?: unknown } | null)?.addRequest !== 'function') {
+      throw new TypeError(`${name} must be an http.Agent, got ${show(value)}`);
+    }
+  }
 }
 
 /**
@@ -36,12 +111,18 @@ export function createOssClient(options: OssClientOptions): OSS {
   assertCredential('accessKeyId', ossOptions.accessKeyId);
   assertCredential('accessKeySecret', ossOptions.accessKeySecret);
   if (ossOptions.stsToken !== undefined) assertCredential('stsToken', ossOptions.stsToken);
+  const show = shownWithout([ossOptions.accessKeyId, ossOptions.accessKeySecret, ossOptions.stsToken]);
   assertPositiveMs('maxUploadMs', maxUploadMs);
   assertPositiveMs('freeSocketTimeoutMs', freeSocketTimeoutMs);
+  checkOssOptions(ossOptions, show);
+  const timeout = ossOptions.timeout === undefined ? maxUploadMs : timeoutMs(ossOptions.timeout, show);
+  const endpoint = ossOptions.endpoint === undefined ? undefined : endpointText(ossOptions.endpoint, show);
+
   const agentOptions = { keepAlive: true, timeout: maxUploadMs, freeSocketTimeout: freeSocketTimeoutMs };
   return new OSS({
     ...ossOptions,
-    timeout: ossOptions.timeout ?? maxUploadMs,
+    ...(endpoint !== undefined && { endpoint }),
+    timeout,
     agent: ossOptions.agent ?? new Agent(agentOptions),
     httpsAgent: ossOptions.httpsAgent ?? new Agent.HttpsAgent(agentOptions),
   } as OSS.Options);

@@ -1,11 +1,14 @@
 import { isSourceError } from './source-errors.js';
+import { uploadContextOf, type UploadContext } from './upload-context.js';
 
 export type UploadErrorKind =
   | 'server-idle-close'
+  | 'request-time-limit'
   | 'client-socket-timeout'
   | 'response-timeout'
   | 'source-error'
   | 'aborted'
+  | 'unconfirmed-success'
   | 'other';
 
 export interface UploadErrorExplanation {
@@ -23,47 +26,120 @@ interface ErrorFields {
   status: string;
   /** The message's first line, without the request urllib appends: short, and no URL to leak. */
   summary: string;
-  /** Message and stack: ali-oss 6 rebuilds network errors, so old stacks survive only inside messages. */
+  /**
+   * Messages, stacks and codes of the error and its causes: ali-oss 6 rebuilds network errors, so old stacks
+   * survive only inside messages, and fetch puts the socket's error in `cause`.
+   */
   text: string;
+  /** ali-oss's copy of the x-oss-request-id header: only OSS itself sends one. */
+  requestId: string;
+}
+
+const text = (value: unknown): string => (typeof value === 'string' || typeof value === 'number' ? String(value) : '');
+
+function causesOf(error: object): Record<string, unknown>[] {
+  const chain: Record<string, unknown>[] = [];
+  for (let link: unknown = error; typeof link === 'object' && link !== null && chain.length < 5; ) {
+    chain.push(link as Record<string, unknown>);
+    link = (link as { cause?: unknown }).cause;
+  }
+  return chain;
 }
 
 function fieldsOf(error: object): ErrorFields {
-  const { name, code, status, message, stack } = error as Record<string, unknown>;
-  const text = (value: unknown): string =>
-    typeof value === 'string' || typeof value === 'number' ? String(value) : '';
-  const fullMessage = text(message);
+  const { name, code, status, message, requestId } = error as Record<string, unknown>;
   return {
     name: text(name),
     code: text(code),
     status: text(status),
-    summary: fullMessage.split('\n')[0]!.split(/, [A-Z]+ https?:\/\//)[0]!.trim(),
-    text: `${fullMessage}\n${text(stack)}`,
+    summary: text(message).split('\n')[0]!.split(/, [A-Z]+ https?:\/\//)[0]!.trim(),
+    text: causesOf(error)
+      .map((link) => `${text(link.message)}\n${text(link.stack)}\n${text(link.code)}`)
+      .join('\n'),
+    requestId: text(requestId),
   };
 }
 
-function kindOf(error: unknown): UploadErrorKind {
-  if (typeof error !== 'object' || error === null) return 'other';
-  if (isSourceError(error)) return 'source-error';
-  const { name, code, status, text } = fieldsOf(error);
-  if (name === 'AbortError') return 'aborted';
-  if (name === 'ResponseTimeoutError' || /\bResponse timeout for \d+ms/.test(text)) return 'response-timeout';
-  // An idle limit answered with a status instead of a FIN: nginx's 408, S3's RequestTimeout.
-  if (status === '408' || code === 'RequestTimeout') return 'server-idle-close';
+type ServerEnd = 'timeout-status' | 'fin';
+
+/**
+ * How the server ended the request, if it did: a status that names a timeout (an idle limit answered with
+ * a status: nginx 408, S3 RequestTimeout, a proxy's 504, or a 503 that OSS did not send), or a FIN.
+ */
+function serverEndOf({ code, status, text: all, requestId }: ErrorFields): ServerEnd | undefined {
+  if (status === '408' || status === '504' || code === 'RequestTimeout') return 'timeout-status';
+  if (status === '503' && requestId === '') return 'timeout-status';
   // Which socket listener raised the hang-up tells who closed: 'end' is the server's FIN; 'close' without
-  // 'end' is this side destroying the socket, in the seed the agent's inactivity timeout.
-  if (/\bsocketOnEnd\b/.test(text)) return 'server-idle-close';
-  if (/\bsocketCloseListener\b/.test(text)) return 'client-socket-timeout';
-  // agentkeepalive 4 destroys a timed-out active socket with its own error.
-  if (code === 'ERR_SOCKET_TIMEOUT' || /^Socket timeout\b/.test(text)) return 'client-socket-timeout';
+  // 'end' is this side destroying the socket (the agent's inactivity timeout, handled before this).
+  if (/\bsocketOnEnd\b/.test(all)) return 'fin';
+  // undici (fetch) names the FIN "other side closed", code UND_ERR_SOCKET, in the error's cause.
+  if (/\bUND_ERR_SOCKET\b/.test(all)) return 'fin';
   // Without a stack (ali-oss 6.23 drops it): urllib 2.44 keeps the agent from timing out an active upload
   // socket, so a hang-up before any response is the server ending the connection.
-  if (/\bsocket hang up\b/.test(text)) return 'server-idle-close';
-  return 'other';
+  if (/\bsocket hang up\b/.test(all)) return 'fin';
+  return undefined;
 }
 
-function describeOther({ name, code, status, summary, text }: ErrorFields): string {
+/** No server's idle limit is this short: a source whose data reached the request this recently was sending, not idle. */
+const SENDING_MS = 100;
+
+function sending(context: UploadContext): boolean {
+  return context.sinceDataMs !== undefined && context.sinceDataMs < SENDING_MS;
+}
+
+/** Heartbeats were sent, and none was missed: the server saw bytes at least every `maxSilenceMs`. */
+function keptAlive({ heartbeats, maxSilenceMs, silentMs }: UploadContext): boolean {
+  return heartbeats > 0 && maxSilenceMs !== undefined && (silentMs ?? 0) <= maxSilenceMs;
+}
+
+/**
+ * An idle limit ends only a silent request. With the context putStreamWithHeartbeat attached, a request the
+ * heartbeats kept alive, or one that was sending, was ended by a limit on the whole request (a timeout
+ * status says so; a bare FIN while sending may also be a server going away). Without it, idle is the rule.
+ */
+function kindOfServerEnd(end: ServerEnd, context: UploadContext | undefined): UploadErrorKind {
+  if (context === undefined || !(sending(context) || keptAlive(context))) return 'server-idle-close';
+  return end === 'fin' && sending(context) ? 'other' : 'request-time-limit';
+}
+
+interface Diagnosis {
+  kind: UploadErrorKind;
+  fields?: ErrorFields;
+  context?: UploadContext;
+  end?: ServerEnd;
+}
+
+function diagnose(error: unknown): Diagnosis {
+  if (typeof error !== 'object' || error === null) return { kind: 'other' };
+  if (isSourceError(error)) return { kind: 'source-error', fields: fieldsOf(error) };
+  const fields = fieldsOf(error);
+  const context = uploadContextOf(error);
+  const { name, code, text: all } = fields;
+  const diagnosis = (kind: UploadErrorKind, end?: ServerEnd): Diagnosis => ({ kind, fields, context, end });
+  if (name === 'AbortError') return diagnosis('aborted');
+  if (code === 'ERR_UNCONFIRMED_SUCCESS') return diagnosis('unconfirmed-success');
+  if (name === 'ResponseTimeoutError' || /\bResponse timeout for \d+ms/.test(all)) return diagnosis('response-timeout');
+  if (/\bsocketCloseListener\b/.test(all)) return diagnosis('client-socket-timeout');
+  // agentkeepalive 4 destroys a timed-out active socket with its own error.
+  if (code === 'ERR_SOCKET_TIMEOUT' || /^Socket timeout\b/.test(all)) return diagnosis('client-socket-timeout');
+  const end = serverEndOf(fields);
+  return diagnosis(end === undefined ? 'other' : kindOfServerEnd(end, context), end);
+}
+
+function duration(ms: number): string {
+  return ms < 10_000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function describeOther({ name, code, status, summary, text: all }: ErrorFields, { context, end }: Diagnosis): string {
+  if (context && end === 'fin') {
+    return (
+      `The server closed the connection ${duration(context.elapsedMs)} into the upload, while the body was being sent: ` +
+      'not an idle limit. The server went away, or it limits the whole request: retry, and if it fails at the same ' +
+      'point again, send shorter requests: append mode (appendStream).'
+    );
+  }
   // ali-oss replaces a network error's code with its name: the system code survives only in the text.
-  const networkCode = /\b(ECONNRESET|EPIPE|ETIMEDOUT|ECONNREFUSED)\b/.exec(text)?.[1];
+  const networkCode = /\b(ECONNRESET|EPIPE|ETIMEDOUT|ECONNREFUSED)\b/.exec(all)?.[1];
   if (networkCode) {
     return (
       `The connection failed (${networkCode}) before the upload completed, so nothing was stored. ` +
@@ -78,14 +154,45 @@ function describeOther({ name, code, status, summary, text }: ErrorFields): stri
   );
 }
 
-function messageFor(kind: UploadErrorKind, error: unknown): string {
-  const fields = typeof error === 'object' && error !== null ? fieldsOf(error) : undefined;
-  switch (kind) {
+function describeIdleClose(context: UploadContext | undefined): string {
+  if (context === undefined) {
+    return (
+      'The server closed the connection after the upload sent nothing for its idle limit (OSS: about 60 s). ' +
+      'Upload through withHeartbeat / putStreamWithHeartbeat so a filler byte is sent before the limit.'
+    );
+  }
+  const silence = context.silentMs === undefined ? '' : ` after ${duration(context.silentMs)} in which the upload sent nothing`;
+  const why =
+    context.heartbeats === 0
+      ? 'No heartbeat went out before it: the server (or a proxy) has an idle limit shorter than heartbeatAfterMs. ' +
+        "Set the heartbeat's idleLimitMs to that limit, or a shorter heartbeatAfterMs."
+      : `Heartbeats allow at most ${duration(context.maxSilenceMs ?? 0)} of silence, so the event loop was blocked ` +
+        'and the next filler came too late: keep the event loop free, or lower heartbeatAfterMs.';
+  return `The server (or a proxy in front of it) ended the upload for idleness${silence}. ${why}`;
+}
+
+function describeRequestTimeLimit({ context, end }: Diagnosis): string {
+  const ran = context ? ` after ${duration(context.elapsedMs)}` : '';
+  // A bare FIN does not say why: a restart looks the same, once.
+  const orGone = end === 'fin' ? ' (or it went away: if a retry fails at the same point, it is the limit)' : '';
+  const alive =
+    context && context.heartbeats > 0 && context.maxSilenceMs !== undefined
+      ? `heartbeats never let it be silent for more than ${duration(context.maxSilenceMs)}`
+      : 'the body was being sent';
+  return (
+    `The server (or a proxy in front of it) ended the upload${ran} although ${alive}: a limit on the whole ` +
+    `request, not an idle limit${orGone}. No heartbeat beats a limit on the whole request; send shorter requests: ` +
+    'append mode (appendStream).'
+  );
+}
+
+function messageFor(error: unknown, diagnosis: Diagnosis): string {
+  const { fields, context } = diagnosis;
+  switch (diagnosis.kind) {
     case 'server-idle-close':
-      return (
-        'The server closed the connection after the upload sent nothing for its idle limit (OSS: about 60 s). ' +
-        'Upload through withHeartbeat / putStreamWithHeartbeat so a filler byte is sent before the limit.'
-      );
+      return describeIdleClose(context);
+    case 'request-time-limit':
+      return describeRequestTimeLimit(diagnosis);
     case 'client-socket-timeout':
       return (
         "The HTTP agent destroyed the upload's socket after it sat idle for the agent's socket timeout. " +
@@ -106,17 +213,24 @@ function messageFor(kind: UploadErrorKind, error: unknown): string {
         "This is the source's own error: look at what feeds the upload, not at the connection."
       );
     case 'aborted':
+      return (error as { bodySent?: unknown }).bodySent === true
+        ? 'The upload was aborted after its whole body had been sent: the server may have stored the complete ' +
+            'object. Check for it (a HEAD request) before uploading it again.'
+        : 'The upload was aborted through its AbortSignal, or its body was destroyed, before it completed; ' +
+            'nothing to change unless the abort was unexpected.';
+    case 'unconfirmed-success':
       return (
-        'The upload was aborted through its AbortSignal, or its body was destroyed, before it completed; ' +
-        'nothing to change unless the abort was unexpected.'
+        `The upload was answered with success${fields?.status ? ` (HTTP ${fields.status})` : ''} but without an ETag ` +
+        'or an x-oss-request-id: OSS did not confirm it. A proxy in front of OSS may have cut the body and answered ' +
+        'itself; treat the object as not stored, and look at the limits of that proxy.'
       );
     case 'other':
-      return fields ? describeOther(fields) : `The upload failed with a non-error value of type ${typeof error}.`;
+      return fields ? describeOther(fields, diagnosis) : `The upload failed with a non-error value of type ${typeof error}.`;
   }
 }
 
 /** Names which of the known failure modes of a long streaming upload `error` is, and what to change. */
 export function explainUploadError(error: unknown): UploadErrorExplanation {
-  const kind = kindOf(error);
-  return { kind, message: messageFor(kind, error) };
+  const diagnosis = diagnose(error);
+  return { kind: diagnosis.kind, message: messageFor(error, diagnosis) };
 }

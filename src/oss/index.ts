@@ -10,4 +10,5 @@ export {
   type PutStreamWithHeartbeatResult,
 } from './put-stream-with-heartbeat.js';
 export { explainUploadError, type UploadErrorExplanation, type UploadErrorKind } from './explain-upload-error.js';
+export { uploadContextOf, type UploadContext } from './upload-context.js';
 export * from './append/index.js';

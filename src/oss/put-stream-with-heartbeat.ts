@@ -3,14 +3,20 @@ import type OSS from 'ali-oss';
 import { HeartbeatReadable, IDLE_LIMITS, withHeartbeat, type HeartbeatOptions, type HeartbeatSource } from 'heartbeat-readable';
 import { assertOptionsObject, describeValue } from '../options.js';
 import { AbortError } from './abort-error.js';
-import { isObjectName, OBJECT_NAME_RULE } from './names.js';
+import { brokenObjectNameRule } from './names.js';
 import { markSourceError } from './source-errors.js';
+import { UnconfirmedSuccessError } from './unconfirmed-success-error.js';
+import { attachUploadContext, watchUpload } from './upload-context.js';
 
 // @types/ali-oss marks timeout, mime, meta and callback as required; ali-oss needs none of them.
-export type PutStreamWithHeartbeatOptions = Partial<OSS.PutStreamOptions> & {
+// No contentLength, and no Content-Length header: fillers change the length, so the body is always sent chunked.
+export type PutStreamWithHeartbeatOptions = Omit<Partial<OSS.PutStreamOptions>, 'contentLength'> & {
   /** Default `idleLimitMs`: IDLE_LIMITS.oss. */
   heartbeat?: HeartbeatOptions;
-  /** Aborting rejects with an AbortError at once and destroys the source, which cancels the request. */
+  /**
+   * Aborting rejects at once with an AbortError and destroys the source, which cancels the request. The
+   * error's `bodySent` is true when the whole body had already been sent: the server may then store the object.
+   */
   signal?: AbortSignal;
 };
 
@@ -31,7 +37,8 @@ export function assertClient(client: unknown, methods: readonly (keyof OSS)[] = 
 
 export function assertObjectName(name: unknown): asserts name is string {
   if (typeof name !== 'string') throw new TypeError(`name must be a non-empty string, got ${describeValue(name)}`);
-  if (!isObjectName(name)) throw new RangeError(`name must be ${OBJECT_NAME_RULE}, got ${describeValue(name)}`);
+  const broken = brokenObjectNameRule(name);
+  if (broken !== undefined) throw new RangeError(`name must be ${broken}, got ${describeValue(name)}`);
 }
 
 export function assertSignal(signal: unknown): asserts signal is AbortSignal | undefined {
@@ -40,28 +47,59 @@ export function assertSignal(signal: unknown): asserts signal is AbortSignal | u
   }
 }
 
+const CHUNKED_ONLY = 'must be left out: fillers change the length, so the body is sent chunked';
+
+function assertChunked(putOptions: Record<string, unknown>): void {
+  if (putOptions.contentLength !== undefined) {
+    throw new TypeError(`contentLength ${CHUNKED_ONLY}, got ${describeValue(putOptions.contentLength)}`);
+  }
+  const { headers } = putOptions;
+  assertOptionsObject('headers', headers);
+  // HTTP header names are case-insensitive: ali-oss would send this one beside its Transfer-Encoding.
+  const lengthHeader = Object.keys(headers ?? {}).find((header) => header.toLowerCase() === 'content-length');
+  if (lengthHeader !== undefined) {
+    const value = (headers as Record<string, unknown>)[lengthHeader];
+    throw new TypeError(`headers[${JSON.stringify(lengthHeader)}] ${CHUNKED_ONLY}, got ${describeValue(value)}`);
+  }
+}
+
+/** What only OSS sends with a PutObject success; a proxy answering in its place sends neither. */
+function confirmedByOss(result: OSS.PutObjectResult): boolean {
+  const headers = (result.res?.headers ?? {}) as Record<string, unknown>;
+  return Boolean(headers.etag || headers['x-oss-request-id']);
+}
+
 /**
  * `client.putStream` of `source` with a filler byte whenever the source is silent for half the server's
  * idle limit, so OSS does not end the connection during a silent build step. Sent chunked; a source
  * error rejects with the source's own error, and aborting `signal` cancels the request.
+ *
+ * The returned promise is marked handled: code that starts the upload, feeds the source, and only then
+ * awaits still receives a failure that came first, instead of the process dying of an unhandled rejection.
  */
-export async function putStreamWithHeartbeat(
+export function putStreamWithHeartbeat(
   client: OSS,
   name: string,
   source: HeartbeatSource,
   options: PutStreamWithHeartbeatOptions = {},
+): Promise<PutStreamWithHeartbeatResult> {
+  const pending = runUpload(client, name, source, options);
+  pending.catch(() => {});
+  return pending;
+}
+
+async function runUpload(
+  client: OSS,
+  name: string,
+  source: HeartbeatSource,
+  options: PutStreamWithHeartbeatOptions,
 ): Promise<PutStreamWithHeartbeatResult> {
   assertClient(client);
   assertObjectName(name);
   assertOptionsObject('options', options);
   const { heartbeat, signal, ...putOptions } = options;
   assertOptionsObject('heartbeat', heartbeat);
-  if (putOptions.contentLength !== undefined) {
-    throw new TypeError(
-      'contentLength must be left out: fillers change the length, so the body is sent chunked, ' +
-        `got ${describeValue(putOptions.contentLength)}`,
-    );
-  }
+  assertChunked(putOptions);
   assertSignal(signal);
   if (source instanceof HeartbeatReadable && heartbeat !== undefined) {
     throw new TypeError('heartbeat options must be set where the HeartbeatReadable source was created, got both');
@@ -84,25 +122,38 @@ export async function putStreamWithHeartbeat(
     cancelled = sourceError === undefined && !body.readableEnded;
   });
 
+  const watch = watchUpload(body);
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (finish: () => void): void => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
+      watch.stop();
       finish();
     };
-    // Destroying the body reaches the request through ali-oss's and urllib's pumps (ali-oss #752).
+    // Destroying the body reaches the request through ali-oss's and urllib's pumps (ali-oss #752). A body
+    // that has ended is already on its way: the request goes on, and the server may store it.
     const onAbort = (): void => {
-      settle(() => reject(new AbortError(signal?.reason)));
+      const bodySent = body.readableEnded;
+      settle(() => reject(new AbortError(signal?.reason, bodySent)));
       body.destroy();
     };
     signal?.addEventListener('abort', onAbort, { once: true });
 
-    client.putStream(name, body, putOptions as OSS.PutStreamOptions).then(
+    // ali-oss writes its own headers into the object it is given: keep the caller's untouched.
+    const ossOptions = { ...putOptions, ...(putOptions.headers && { headers: { ...putOptions.headers } }) };
+    client.putStream(name, body, ossOptions as OSS.PutStreamOptions).then(
       (result) => {
         const { heartbeats, dataBytes } = body;
-        settle(() => resolve({ ...(result as OSS.PutObjectResult), heartbeats, dataBytes }));
+        const stored = result as OSS.PutObjectResult;
+        if (confirmedByOss(stored)) {
+          settle(() => resolve({ ...stored, heartbeats, dataBytes }));
+          return;
+        }
+        settle(() => reject(new UnconfirmedSuccessError(stored.res.status)));
+        // The request is over, though the body may not be: no heartbeat must go on into nothing.
+        body.destroy();
       },
       (error: Error) => {
         if (sourceError) markSourceError(sourceError);
@@ -111,6 +162,7 @@ export async function putStreamWithHeartbeat(
           cancelled && /^premature close\b/.test(String(error?.message))
             ? new AbortError(new Error('the upload body was destroyed before it ended'))
             : undefined;
+        if (!sourceError && !cancellation) attachUploadContext(error, watch.contextNow());
         settle(() => reject(sourceError ?? cancellation ?? error));
       },
     );

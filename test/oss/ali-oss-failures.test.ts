@@ -1,11 +1,12 @@
 import OSS from 'ali-oss';
 import { describe, expect, it } from 'vitest';
 import { explainUploadError } from '../../src/oss/index.js';
-import { rejectionOf, silentAfter, useLocalOss } from './helpers.js';
+import { muteUrllibWarnings, rejectionOf, silentAfter, useLocalOss } from './helpers.js';
 
 // Plain ali-oss against a server with OSS's idle rule: the failures putStreamWithHeartbeat exists to avoid,
 // and the real errors explainUploadError must recognise.
 const oss = useLocalOss();
+muteUrllibWarnings();
 
 describe('plain ali-oss with a silent source', () => {
   it('is ended by the server after its idle limit: server-idle-close, nothing stored', async () => {

@@ -2,9 +2,11 @@ import { getEventListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
 import { explainUploadError, putStreamWithHeartbeat } from '../../src/oss/index.js';
-import { rejectionOf, silentAfter, useLocalOss } from './helpers.js';
+import { startFaultProxy } from '../reliability/helpers.js';
+import { muteUrllibWarnings, paced, rejectionOf, silentAfter, useLocalOss } from './helpers.js';
 
 const oss = useLocalOss();
+muteUrllibWarnings();
 // A long server limit: only the failure under test may end the upload.
 const heartbeat = { idleLimitMs: 800, heartbeatAfterMs: 200 };
 
@@ -50,7 +52,7 @@ describe('putStreamWithHeartbeat when the source fails', () => {
 });
 
 describe('putStreamWithHeartbeat with an AbortSignal', () => {
-  it('aborted mid-upload: AbortError with the reason as cause, source destroyed, nothing stored', async () => {
+  it('aborted mid-upload: AbortError with the reason as cause and bodySent false, source destroyed, nothing stored', async () => {
     const local = await oss.start({ idleLimitMs: 10_000 });
     const client = oss.heartbeatClient(local);
     const source = silentAfter('step 1\n');
@@ -62,11 +64,40 @@ describe('putStreamWithHeartbeat with an AbortSignal', () => {
       putStreamWithHeartbeat(client, 'build.log', source, { heartbeat, signal: controller.signal }),
     );
 
-    expect(error).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: reason });
+    expect(error).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: reason, bodySent: false });
+    expect(error.message).toBe('The upload was aborted before its whole body was sent: nothing was stored');
     expect(explainUploadError(error).kind).toBe('aborted');
     expect(source.destroyed).toBe(true);
     await vi.waitFor(() => expect(local.stats()).toMatchObject({ aborted: 1, stored: 0 }));
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('aborted after the whole body was sent: bodySent true, and the server stores the object', async () => {
+    const local = await oss.start();
+    // Holds the server's answer back, so the abort comes between the last body byte and the response.
+    const proxy = await startFaultProxy(local.endpoint, { holdResponses: true });
+    oss.defer(() => proxy.close());
+    const client = oss.heartbeatClient(local, { endpoint: proxy.endpoint });
+    const controller = new AbortController();
+    const reason = new Error('build cancelled');
+
+    const upload = putStreamWithHeartbeat(client, 'build.log', paced([Buffer.from('the whole log\n')], 0), {
+      signal: controller.signal,
+    });
+    await vi.waitFor(() => expect(local.getObject('build.log')).toBeDefined());
+    controller.abort(reason);
+    const error = await rejectionOf(upload);
+    proxy.releaseResponses();
+
+    expect(error).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: reason, bodySent: true });
+    expect(error.message).toBe(
+      'The upload was aborted after its whole body was sent: the server may have stored the complete object',
+    );
+    expect(explainUploadError(error)).toEqual({
+      kind: 'aborted',
+      message: expect.stringMatching(/^The upload was aborted after its whole body had been sent: the server may have stored the complete object\./) as string,
+    });
+    expect(local.getObject('build.log')!.toString()).toBe('the whole log\n');
   });
 
   it('already aborted: AbortError at once, without a request', async () => {
@@ -80,7 +111,7 @@ describe('putStreamWithHeartbeat with an AbortSignal', () => {
       putStreamWithHeartbeat(client, 'build.log', source, { signal: AbortSignal.abort(reason) }),
     );
 
-    expect(error).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: reason });
+    expect(error).toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: reason, bodySent: false });
     expect(putStream).not.toHaveBeenCalled();
     expect(source.destroyed).toBe(true);
     expect(local.stats()).toMatchObject({ aborted: 0, stored: 0 });

@@ -1,0 +1,131 @@
+import { Readable } from 'node:stream';
+import OSS from 'ali-oss';
+import { describe, expect, it } from 'vitest';
+import { explainUploadError, putStreamWithHeartbeat } from '../../src/oss/index.js';
+import { startGateway, type GatewayOptions } from './gateways.js';
+import { muteUrllibWarnings, paced, rejectionOf, silentAfter, useLocalOss } from './helpers.js';
+
+// Real ali-oss through small proxies on 127.0.0.1 that put the limits real servers have on a long upload.
+const oss = useLocalOss();
+muteUrllibWarnings();
+
+/** No heartbeat in any test's lifetime. */
+const NO_HEARTBEAT = { idleLimitMs: 2 ** 31 - 1, heartbeatAfterMs: 2 ** 30 };
+const HEARTBEAT = { idleLimitMs: 300, heartbeatAfterMs: 100 };
+const REQUEST_TIME_ADVICE =
+  'No heartbeat beats a limit on the whole request; send shorter requests: append mode (appendStream).';
+
+async function behindGateway(options: GatewayOptions) {
+  const local = await oss.start({ idleLimitMs: 10_000 });
+  const gateway = await startGateway(local.endpoint, options);
+  oss.defer(() => gateway.close());
+  const gatewayOptions = { ...local.clientOptions(), endpoint: gateway.endpoint };
+  return { local, client: oss.heartbeatClient(local, { endpoint: gateway.endpoint }), gatewayOptions };
+}
+
+function quietSource(): Readable {
+  const source = silentAfter('step 1\n');
+  oss.defer(() => source.destroy());
+  return source;
+}
+
+describe('a proxy that gives up on an idle upload answers 504 (HAProxy) or 503 (Varnish)', () => {
+  it.each([504, 503] as const)('%i: an idle limit (server-idle-close) that heartbeats beat', async (status) => {
+    const { local, client, gatewayOptions } = await behindGateway({ idle: { limitMs: 300, status } });
+
+    const withoutHeartbeats = await rejectionOf(
+      putStreamWithHeartbeat(client, 'quiet.log', quietSource(), { heartbeat: NO_HEARTBEAT }),
+    );
+    const plain = await rejectionOf(new OSS(gatewayOptions).putStream('plain.log', quietSource()));
+    const kept = await putStreamWithHeartbeat(client, 'kept.log', paced([Buffer.from('a'), Buffer.from('b')], 700), {
+      heartbeat: HEARTBEAT,
+    });
+
+    for (const error of [withoutHeartbeats, plain]) {
+      expect(error).toMatchObject({ status });
+      expect(explainUploadError(error).kind).toBe('server-idle-close');
+    }
+    expect(explainUploadError(withoutHeartbeats).message).toMatch(
+      /^The server \(or a proxy in front of it\) ended the upload for idleness after \d+ ms in which the upload sent nothing\. No heartbeat went out before it/,
+    );
+    expect(kept.heartbeats).toBeGreaterThanOrEqual(2);
+    expect(local.getObject('kept.log')!.toString().replaceAll(' ', '')).toBe('ab');
+    expect(local.getObject('quiet.log')).toBeUndefined();
+  });
+
+  it('a 503 from OSS itself (it carries a request id) is not a proxy timeout', () => {
+    const fromOss = Object.assign(new Error('Please reduce your request rate.'), {
+      name: 'ServiceUnavailableError',
+      code: 'ServiceUnavailable',
+      status: 503,
+      requestId: '5C3D9175B6FC201293AD4890',
+    });
+    expect(explainUploadError(fromOss).kind).toBe('other');
+  });
+});
+
+describe('a limit on the whole request', () => {
+  it('answered 408 (Node http.Server requestTimeout) although heartbeats kept the body alive: request-time-limit', async () => {
+    const { local, client } = await behindGateway({ requestTimeoutMs: 600 });
+
+    const error = await rejectionOf(putStreamWithHeartbeat(client, 'build.log', quietSource(), { heartbeat: HEARTBEAT }));
+    const { kind, message } = explainUploadError(error);
+
+    expect(error).toMatchObject({ status: 408 });
+    expect(kind).toBe('request-time-limit');
+    expect(message).toMatch(
+      /^The server \(or a proxy in front of it\) ended the upload after \d+ ms although heartbeats never let it be silent for more than \d+ ms: a limit on the whole request, not an idle limit\. /,
+    );
+    expect(message).toContain(REQUEST_TIME_ADVICE);
+    expect(local.stats().stored).toBe(0);
+  });
+
+  it('ended with a bare FIN (Squid client_lifetime) although heartbeats kept the body alive: request-time-limit', async () => {
+    const { client } = await behindGateway({ closeAfterMs: 600 });
+
+    const error = await rejectionOf(putStreamWithHeartbeat(client, 'build.log', quietSource(), { heartbeat: HEARTBEAT }));
+
+    expect(error).toMatchObject({ name: 'ResponseError', status: -1 });
+    expect(error.message).toMatch(/^socket hang up/);
+    expect(explainUploadError(error)).toEqual({
+      kind: 'request-time-limit',
+      message: expect.stringContaining(REQUEST_TIME_ADVICE) as string,
+    });
+  });
+});
+
+describe('a server shut down mid-body', () => {
+  it('is other: the body was being sent, so no idle limit ended it', async () => {
+    const local = await oss.start({ idleLimitMs: 10_000 });
+    const client = oss.heartbeatClient(local);
+    const source = new Readable({ read() {} });
+    oss.defer(() => source.destroy());
+    const feed = setInterval(() => source.push('compiling...\n'), 5);
+    oss.defer(() => clearInterval(feed));
+    setTimeout(() => void local.close(), 300);
+
+    const error = await rejectionOf(putStreamWithHeartbeat(client, 'build.log', source, { heartbeat: HEARTBEAT }));
+    const { kind, message } = explainUploadError(error);
+
+    expect(kind).toBe('other');
+    expect(message).not.toMatch(/withHeartbeat|heartbeatAfterMs/);
+  });
+});
+
+describe('a success that is not one', () => {
+  it('a 200 without ETag or x-oss-request-id (a proxy cut the body and answered) rejects: unconfirmed-success', async () => {
+    const { local, client } = await behindGateway({ answerOkAfterMs: 300 });
+    const source = quietSource();
+
+    const error = await rejectionOf(putStreamWithHeartbeat(client, 'build.log', source, { heartbeat: HEARTBEAT }));
+
+    expect(error).toMatchObject({ name: 'UnconfirmedSuccessError', code: 'ERR_UNCONFIRMED_SUCCESS', status: 200 });
+    expect(explainUploadError(error)).toEqual({
+      kind: 'unconfirmed-success',
+      message: expect.stringMatching(/^The upload was answered with success \(HTTP 200\) but without an ETag or an x-oss-request-id/) as string,
+    });
+    // The request is over: the body must not go on sending heartbeats into nothing.
+    expect(source.destroyed).toBe(true);
+    expect(local.getObject('build.log')).toBeUndefined();
+  });
+});
