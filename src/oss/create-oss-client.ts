@@ -33,6 +33,8 @@ export interface OssClientOptions extends Omit<OSS.Options, 'endpoint'> {
 
 type Show = (value: unknown) => string;
 
+const HOLDS_CREDENTIAL = 'a value that contains a credential';
+
 /**
  * describeValue, unless the value holds a credential (variables swapped in CI, a token pasted into an
  * endpoint): then only that it does, in any case, since hosts are lowercased on their way to a message.
@@ -45,7 +47,7 @@ function shownWithout(credentials: readonly unknown[]): Show {
     const holdsSecret = secrets.some((secret) =>
       [raw, shown].some((text) => text.toLowerCase().includes(secret.toLowerCase())),
     );
-    return holdsSecret ? 'a value that contains a credential' : shown;
+    return holdsSecret ? HOLDS_CREDENTIAL : shown;
   };
 }
 
@@ -71,6 +73,12 @@ function endpointText(value: unknown, show: Show): string {
 /** Every ali-oss option this package relies on or documents, checked before ali-oss sees it. */
 function checkOssOptions(options: OssClientOptions, show: Show): void {
   const { region, bucket, agent, httpsAgent } = options;
+  // Valid-looking or not, it would end up in a host name, and from there in DNS errors and logs.
+  for (const name of ['region', 'endpoint', 'bucket'] as const) {
+    if (show(options[name]) === HOLDS_CREDENTIAL) {
+      throw new RangeError(`${name} must not hold a credential (are two variables swapped?), got ${HOLDS_CREDENTIAL}`);
+    }
+  }
   if (region !== undefined) {
     if (typeof region !== 'string') throw new TypeError(`region must be a string, got ${show(region)}`);
     if (!isRegionId(region)) throw new RangeError(`region must be ${REGION_RULE}, got ${show(region)}`);

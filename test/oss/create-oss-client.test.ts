@@ -6,7 +6,7 @@ import {
   DEFAULT_MAX_UPLOAD_MS,
   type OssClientOptions,
 } from '../../src/oss/index.js';
-import { internalsOf } from './helpers.js';
+import { internalsOf, type ClientInternals } from './helpers.js';
 
 // No request is made: the endpoint is never dialled.
 const base = {
@@ -64,6 +64,47 @@ describe('createOssClient', () => {
 
     expect(create({ agent, timeout: '90s' })).toMatchObject({ agent, options: { timeout: 90_000 } });
     expect(create({ httpsAgent }).httpsAgent).toBe(httpsAgent);
+  });
+
+  it('takes a timeout as ali-oss reads it (humanize-ms), an endpoint as a string or a URL, and a region', () => {
+    expect(create({ timeout: 60_000 }).options.timeout).toBe(60_000);
+    expect(create({ timeout: '2m' }).options.timeout).toBe(120_000);
+    const client = create({ endpoint: new URL('http://127.0.0.1:9') }) as unknown as { options: { endpoint: { host: string } } };
+    expect(client.options.endpoint.host).toBe('127.0.0.1:9');
+    const byRegion = internalsOf(
+      createOssClient({ ...base, endpoint: undefined, region: 'oss-cn-hangzhou', secure: true, cname: false }),
+    ) as unknown as ClientInternals & { options: { endpoint: { href: string } } };
+    agents.push(byRegion.agent, byRegion.httpsAgent);
+    expect(byRegion.options.endpoint.href).toBe('https://oss-cn-hangzhou.aliyuncs.com/');
+  });
+
+  // CI variables swapped, a token pasted into an endpoint: refused, valid-looking or not, and never shown.
+  it.each([
+    ['region', { region: 'secret-for-tests' }],
+    ['region', { region: 'SECRET-FOR-TESTS' }],
+    ['bucket', { bucket: 'secret-for-tests' }],
+    ['endpoint', { endpoint: 'https://id:secret-for-tests@oss.example.com' }],
+    ['endpoint', { endpoint: new URL('https://oss.example.com/?token=Secret-For-Tests') }],
+  ])('refuses a %s that holds a credential, without showing it', (name, options) => {
+    expect(() => create(options as Partial<OssClientOptions>)).toThrow(
+      new RangeError(`${name} must not hold a credential (are two variables swapped?), got a value that contains a credential`),
+    );
+  });
+
+  it('never shows a credential in a value it refuses for another reason', () => {
+    expect(() => create({ timeout: 'secret-for-tests' })).toThrow(
+      new RangeError('timeout must be a positive duration: a number of ms or a string such as "60s", got a value that contains a credential'),
+    );
+  });
+
+  it('masks what may be a credential in an endpoint: its user, password and query', () => {
+    expect(() => create({ endpoint: 'https://user:pw@oss.example.com' })).toThrow(
+      new RangeError(
+        'endpoint must be a host or an http(s) URL such as https://oss-cn-hangzhou.aliyuncs.com, with no user, ' +
+          'password, path or query, got "https://***@oss.example.com/"',
+      ),
+    );
+    expect(() => create({ endpoint: 'https://oss.example.com/?security-token=abc' })).toThrow(/got "https:\/\/oss\.example\.com\/\?\*\*\*"$/);
   });
 
   // Exact messages, so none of them can echo a credential.

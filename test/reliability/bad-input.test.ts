@@ -11,6 +11,7 @@ import {
 } from '../../src/oss/index.js';
 import { startLocalOss, type LocalOssOptions } from '../../src/testing/index.js';
 import { parseCommand, UsageError } from '../../src/cli/arguments.js';
+import { rejectionOf } from '../oss/helpers.js';
 
 /*
  * Every input a caller controls, tried with wrong types, NaN, Infinity, negatives, zero, empty strings and
@@ -44,17 +45,6 @@ function thrownBy(make: () => unknown): unknown {
   }
   (result as { destroy?(): void } | undefined)?.destroy?.();
   throw new Error(`expected a synchronous throw, got ${inspect(result, { depth: 0 })}`);
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
-  let result: unknown;
-  try {
-    result = await promise;
-  } catch (error) {
-    return error;
-  }
-  await (result as { close?(): Promise<void> } | undefined)?.close?.();
-  throw new Error(`expected a rejection, got ${inspect(result, { depth: 0 })}`);
 }
 
 const positive = (name: string, shown: string): string => `${name} must be a positive finite number, got ${shown}`;
@@ -167,6 +157,50 @@ const createOssClientRows: Array<Row<unknown>> = [
   ['accessKeySecret empty', { ...credentials, accessKeySecret: '' }, RangeError,
     'accessKeySecret must be a non-empty string, got an empty string'],
   ['stsToken a number', { ...credentials, stsToken: SECRET_NUMBER }, TypeError, 'stsToken must be a non-empty string, got a number'],
+  ...(
+    [
+      ['a boolean', true, TypeError, 'true'],
+      ['an object', { ms: 60_000 }, TypeError, '{ ms: 60000 }'],
+      ['text ms cannot read', 'abc', RangeError, '"abc"'],
+      ['an empty string', '', RangeError, '""'],
+      ['negative', -1, RangeError, '-1'],
+      ['a negative duration', '-5s', RangeError, '"-5s"'],
+      ['zero', 0, RangeError, '0'],
+      ['NaN', NaN, RangeError, 'NaN'],
+      ['Infinity', Infinity, RangeError, 'Infinity'],
+      ['holding the secret', SECRET, RangeError, 'a value that contains a credential'],
+    ] as const
+  ).map(([what, timeout, errorClass, shown]): Row<unknown> => [
+    `timeout ${what}`,
+    { ...credentials, timeout },
+    errorClass,
+    `timeout must be a positive duration: a number of ms or a string such as "60s", got ${shown}`,
+  ]),
+  ['timeout absurd (a century)', { ...credentials, timeout: '100y' }, RangeError, `timeout must be at most ${MAX_TIMER_MS} ms, got "100y"`],
+  ['region a number', { ...credentials, region: 5 }, TypeError, 'region must be a string, got 5'],
+  ['region with a slash', { ...credentials, region: 'cn/hangzhou' }, RangeError,
+    'region must be a region id such as oss-cn-hangzhou: letters, digits, "-" and "_", got "cn/hangzhou"'],
+  ['region the secret (variables swapped)', { ...credentials, region: SECRET }, RangeError,
+    'region must not hold a credential (are two variables swapped?), got a value that contains a credential'],
+  ['endpoint a number', { ...credentials, endpoint: 9 }, TypeError, 'endpoint must be a string or a URL, got 9'],
+  ['endpoint another scheme', { ...credentials, endpoint: 'ftp://127.0.0.1:9' }, RangeError,
+    'endpoint must be a host or an http(s) URL such as https://oss-cn-hangzhou.aliyuncs.com, with no user, password, path or query, got "ftp://127.0.0.1:9"'],
+  ['endpoint with a path', { ...credentials, endpoint: 'http://127.0.0.1:9/builds' }, RangeError,
+    'endpoint must be a host or an http(s) URL such as https://oss-cn-hangzhou.aliyuncs.com, with no user, password, path or query, got "http://127.0.0.1:9/builds"'],
+  ['endpoint with the secret as a password', { ...credentials, endpoint: `https://id:${SECRET}@oss.example.com` }, RangeError,
+    'endpoint must not hold a credential (are two variables swapped?), got a value that contains a credential'],
+  ['bucket a number', { ...credentials, bucket: 42 }, TypeError, 'bucket must be a string, got 42'],
+  ['bucket with capitals', { ...credentials, bucket: 'Builds' }, RangeError,
+    'bucket must be 3-63 lowercase letters, digits or hyphens, not starting or ending with a hyphen, got "Builds"'],
+  ['bucket the secret, lowercased by hand', { ...credentials, bucket: SECRET.toLowerCase() }, RangeError,
+    'bucket must not hold a credential (are two variables swapped?), got a value that contains a credential'],
+  ['secure a string', { ...credentials, secure: 'true' }, TypeError, 'secure must be a boolean, got "true"'],
+  ['cname a number', { ...credentials, cname: 1 }, TypeError, 'cname must be a boolean, got 1'],
+  ['internal null', { ...credentials, internal: null }, TypeError, 'internal must be a boolean, got null'],
+  ['agent a number', { ...credentials, agent: 5 }, TypeError, 'agent must be an http.Agent, got 5'],
+  ['agent its options instead', { ...credentials, agent: { keepAlive: true } }, TypeError,
+    'agent must be an http.Agent, got { keepAlive: true }'],
+  ['httpsAgent a string', { ...credentials, httpsAgent: 'keepalive' }, TypeError, 'httpsAgent must be an http.Agent, got "keepalive"'],
 ];
 
 describe('createOssClient throws at once, naming the option', () => {
@@ -216,6 +250,9 @@ const putRows: Array<Row<PutCall>> = [
     'name must be 1 to 1023 bytes of UTF-8 that do not start with "/" or "\\" and hold no control characters, got "/logs/a.log"'],
   ['name absurdly long', { name: 'x'.repeat(2000) }, RangeError,
     `name must be 1 to 1023 bytes of UTF-8 that do not start with "/" or "\\" and hold no control characters, got "${'x'.repeat(60)}"... (2000 characters)`],
+  ['name with a ".." segment (SignatureDoesNotMatch after signing)', { name: 'logs/../build.log' }, RangeError,
+    'name must be free of "." and ".." path segments (the request URL would resolve them after signing, and OSS would answer SignatureDoesNotMatch), got "logs/../build.log"'],
+  ['name with a "." segment', { name: 'a/./b' }, RangeError, 'name must be free of "." and ".." path segments (the request URL would resolve them after signing, and OSS would answer SignatureDoesNotMatch), got "a/./b"'],
   // The options meant for createOssClient, passed by mistake: only their type is shown, not the secret.
   ['client its options object', { client: { ...credentials } }, TypeError, 'client must be an ali-oss client, got object'],
   ['client whose putStream is not a function', { client: { ...fakeClient, putStream: 'yes' } }, TypeError,
@@ -264,6 +301,14 @@ const putRows: Array<Row<PutCall>> = [
     { options: { contentLength } },
     TypeError,
     `contentLength must be left out: fillers change the length, so the body is sent chunked, got ${shown}`,
+  ]),
+  ['headers a string', { options: { headers: 'Content-Length: 5' } }, TypeError, 'headers must be an object, got "Content-Length: 5"'],
+  // HTTP header names are case-insensitive: every spelling gets around ali-oss's chunked encoding.
+  ...(['Content-Length', 'content-length', 'CONTENT-LENGTH'] as const).map((header): Row<PutCall> => [
+    `headers.${header} set`,
+    { options: { headers: { [header]: 1024 } } },
+    TypeError,
+    `headers["${header}"] must be left out: fillers change the length, so the body is sent chunked, got 1024`,
   ]),
 ];
 
