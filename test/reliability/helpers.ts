@@ -1,28 +1,7 @@
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, beforeEach, vi } from 'vitest';
 import type { HeartbeatReadable, HeartbeatTimers } from '../../src/index.js';
-
-/**
- * Keeps urllib 2's "[urllib:warn] ... callback twice!!!" lines (console.warn, twice for every failed streamed
- * request) off the test output; other warnings pass. Returns the warnings kept back, per test.
- */
-export function muteUrllibWarnings(): unknown[][] {
-  const muted: unknown[][] = [];
-  beforeEach(() => {
-    const warn = console.warn.bind(console);
-    vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
-      if (String(args[0]).startsWith('[urllib:warn]')) muted.push(args);
-      else warn(...args);
-    });
-  });
-  afterEach(() => {
-    vi.mocked(console.warn).mockRestore();
-    muted.length = 0;
-  });
-  return muted;
-}
 
 /** A small seeded PRNG (mulberry32): the same seed gives the same run, so a failure can be replayed. */
 export function seededRandom(seed: number): {

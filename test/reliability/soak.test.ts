@@ -2,8 +2,8 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { putStreamWithHeartbeat } from '../../src/oss/index.js';
-import { useLocalOss } from '../oss/helpers.js';
-import { fillerFreeBytes, muteUrllibWarnings, seededRandom } from './helpers.js';
+import { muteUrllibWarnings, useLocalOss } from '../oss/helpers.js';
+import { fillerFreeBytes, seededRandom } from './helpers.js';
 
 // Skipped by default; `npm run soak` ("soak": "SOAK=1 vitest run test/reliability/soak.test.ts").
 // SOAK_UPLOADS and SOAK_SEED change the load and replay a run.
