@@ -1,7 +1,9 @@
+import { explainAppendError, type AppendErrorKind } from './append/explain.js';
 import { isSourceError } from './source-errors.js';
 import { uploadContextOf, type UploadContext } from './upload-context.js';
 
-export type UploadErrorKind =
+/** The kinds of a streamed upload's failures. */
+type StreamErrorKind =
   | 'server-idle-close'
   | 'request-time-limit'
   | 'client-socket-timeout'
@@ -10,6 +12,8 @@ export type UploadErrorKind =
   | 'aborted'
   | 'unconfirmed-success'
   | 'other';
+
+export type UploadErrorKind = StreamErrorKind | AppendErrorKind;
 
 export interface UploadErrorExplanation {
   kind: UploadErrorKind;
@@ -97,13 +101,13 @@ function keptAlive({ heartbeats, maxSilenceMs, silentMs }: UploadContext): boole
  * heartbeats kept alive, or one that was sending, was ended by a limit on the whole request (a timeout
  * status says so; a bare FIN while sending may also be a server going away). Without it, idle is the rule.
  */
-function kindOfServerEnd(end: ServerEnd, context: UploadContext | undefined): UploadErrorKind {
+function kindOfServerEnd(end: ServerEnd, context: UploadContext | undefined): StreamErrorKind {
   if (context === undefined || !(sending(context) || keptAlive(context))) return 'server-idle-close';
   return end === 'fin' && sending(context) ? 'other' : 'request-time-limit';
 }
 
 interface Diagnosis {
-  kind: UploadErrorKind;
+  kind: StreamErrorKind;
   fields?: ErrorFields;
   context?: UploadContext;
   end?: ServerEnd;
@@ -115,7 +119,7 @@ function diagnose(error: unknown): Diagnosis {
   const fields = fieldsOf(error);
   const context = uploadContextOf(error);
   const { name, code, text: all } = fields;
-  const diagnosis = (kind: UploadErrorKind, end?: ServerEnd): Diagnosis => ({ kind, fields, context, end });
+  const diagnosis = (kind: StreamErrorKind, end?: ServerEnd): Diagnosis => ({ kind, fields, context, end });
   if (name === 'AbortError') return diagnosis('aborted');
   if (code === 'ERR_UNCONFIRMED_SUCCESS') return diagnosis('unconfirmed-success');
   if (name === 'ResponseTimeoutError' || /\bResponse timeout for \d+ms/.test(all)) return diagnosis('response-timeout');
@@ -231,6 +235,8 @@ function messageFor(error: unknown, diagnosis: Diagnosis): string {
 
 /** Names which of the known failure modes of a long streaming upload `error` is, and what to change. */
 export function explainUploadError(error: unknown): UploadErrorExplanation {
+  const append = explainAppendError(error);
+  if (append) return append;
   const diagnosis = diagnose(error);
   return { kind: diagnosis.kind, message: messageFor(error, diagnosis) };
 }

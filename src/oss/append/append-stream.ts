@@ -7,6 +7,7 @@ import { markSourceError } from '../source-errors.js';
 import { Appender, loadCrc64 } from './appender.js';
 import { Batcher } from './batcher.js';
 import { AppendAbortedError } from './errors.js';
+import { attachAppendAccount } from './explain.js';
 import { resolveAppendOptions, type AppendStreamOptions } from './options.js';
 
 export interface AppendStreamResult {
@@ -72,6 +73,7 @@ async function run(
       for (;;) {
         const batch = await batches.next().catch((error: unknown) => {
           markSourceError(error);
+          attachAppendAccount(error, appender.account());
           throw error;
         });
         if (batch === undefined || !(await appender.append(batch))) break;

@@ -1,0 +1,89 @@
+import type OSS from 'ali-oss';
+import { describe, expect, it, vi } from 'vitest';
+import { appendStream, explainUploadError, MAX_APPENDABLE_OBJECT_BYTES, type UploadErrorKind } from '../../../src/oss/index.js';
+import { useFakeClock } from '../../helpers.js';
+import { observeSettlement } from '../../reliability/helpers.js';
+import { fakeOss } from './fake-oss.js';
+import { KEY, logSource, runUntil } from './helpers.js';
+
+useFakeClock();
+
+type Fake = ReturnType<typeof fakeOss>;
+
+/** Runs appendStream of one line into `fake` after `prepare`, and returns its rejection. */
+async function failureOf(prepare: (fake: Fake) => void, options = {}): Promise<unknown> {
+  const fake = fakeOss({ latencyMs: 0 });
+  prepare(fake);
+  const source = logSource();
+  const { settlement, done } = observeSettlement(
+    appendStream(fake.client, KEY, source, { retry: { attempts: 2, minDelayMs: 10 }, ...options }),
+  );
+  source.push('line\n');
+  await runUntil(done);
+  return settlement.error;
+}
+
+const tooLarge = (fake: Fake): void => {
+  fake.client.head = (async () => ({
+    status: 200,
+    res: { headers: { 'x-oss-object-type': 'Appendable', 'x-oss-next-append-position': String(MAX_APPENDABLE_OBJECT_BYTES) } },
+  })) as unknown as OSS['head'];
+};
+
+/** Another writer appends just before this call's first append. */
+const otherWriter = (fake: Fake): void => {
+  const append = fake.client.append.bind(fake.client);
+  fake.client.append = ((...args: Parameters<OSS['append']>) => {
+    fake.write(KEY, 'theirs\n');
+    fake.client.append = append;
+    return append(...args);
+  }) as OSS['append'];
+};
+
+const cases: Array<[UploadErrorKind, (fake: Fake) => void, object, string | RegExp]> = [
+  ['append-conflict', otherWriter, {}, /Give each writer an object of its own, and read this one before trusting it\.$/],
+  ['append-gave-up', (fake) => fake.failNext('append', 503, 503), {}, /raise retry\.attempts or retry\.maxElapsedMs, or continue later with resume: true\.$/],
+  [
+    'append-refused',
+    (fake) => {
+      fake.client.append = () => Promise.reject(Object.assign(new Error('denied'), { name: 'AccessDeniedError', status: 403, code: 'AccessDenied' }));
+    },
+    {},
+    /Act on the error itself: credentials, permissions, the bucket or the object name\.$/,
+  ],
+  ['not-appendable', (fake) => fake.put(KEY, 'normal'), { resume: true }, /^logs\/build-42\.log is a Normal object/],
+  ['object-exists', (fake) => fake.write(KEY, 'old'), {}, /pass resume: true to continue an appendable object/],
+  ['object-too-large', tooLarge, { resume: true }, /continue in a new object/],
+  ['aborted', () => {}, { signal: AbortSignal.abort() }, /was aborted; what was appended stays in the object/],
+];
+
+describe('explainUploadError knows every appendStream failure', () => {
+  it.each(cases)('%s', async (kind, prepare, options, advice) => {
+    const error = await failureOf(prepare, options);
+    const explanation = explainUploadError(error);
+    expect(explanation.kind).toBe(kind);
+    // The error's own message, which ends with what is stored, then what to do where it does not say it.
+    expect(explanation.message.startsWith((error as Error).message)).toBe(true);
+    expect(explanation.message).toMatch(advice);
+    expect(explanation.message).toMatch(/Stored: \d+ bytes from this call, the object is \d+ bytes long/);
+  });
+
+  it("says what is stored when the source failed: everything it gave, unlike a streamed upload's nothing", async () => {
+    const fake = fakeOss({ latencyMs: 0 });
+    const source = logSource();
+    const { settlement, done } = observeSettlement(appendStream(fake.client, KEY, source));
+    source.push('step 1\n');
+    await vi.advanceTimersByTimeAsync(1000);
+    source.push('step 2\n');
+    source.destroy(new Error('compiler crashed\nat line 3'));
+    await runUntil(done);
+    expect(explainUploadError(settlement.error)).toEqual({
+      kind: 'source-error',
+      message:
+        'The source stream failed (compiler crashed) after every byte it gave was appended: 14 bytes from this call ' +
+        "stay in the object, which is 14 bytes long. This is the source's own error: look at what feeds the upload, not at the connection.",
+    });
+    // The source's own error, as it raised it: the account is not among its enumerable fields.
+    expect(Object.keys(settlement.error as object)).toEqual([]);
+  });
+});
