@@ -1,5 +1,7 @@
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { explainUploadError } from '../../src/oss/index.js';
+import { explainUploadError, uploadContextOf, type UploadContext } from '../../src/oss/index.js';
+import { attachUploadContext } from '../../src/oss/upload-context.js';
 
 /** An error as urllib raised it: the seed's logs show message and stack on one line. */
 function seedError(name: string, code: string | undefined, logged: string): Error {
@@ -98,5 +100,50 @@ describe('explainUploadError', () => {
     });
     expect(explainUploadError('boom')).toMatchObject({ kind: 'other' });
     expect(explainUploadError(undefined)).toMatchObject({ kind: 'other' });
+  });
+});
+
+describe('explainUploadError with the context putStreamWithHeartbeat attaches', () => {
+  // A hang-up as ali-oss 6.23 reports a FIN, and a 408 as it reports nginx's or Node's.
+  const hangUp = () =>
+    Object.assign(new Error('socket hang up, PUT http://127.0.0.1:1234/k -1 (connected: true)'), {
+      name: 'ResponseError',
+      status: -1,
+    });
+  const status408 = () => Object.assign(new Error('Unknow error, status: 408'), { name: 'UnknownError', status: 408 });
+  const withContext = (error: Error, context: Partial<UploadContext>): Error => {
+    attachUploadContext(error, { elapsedMs: 5000, silentMs: 50, sinceDataMs: 4000, heartbeats: 3, maxSilenceMs: 1063, ...context });
+    return error;
+  };
+
+  it('is found by any copy of the package, and stays out of what inspect() shows', () => {
+    const error = withContext(hangUp(), {});
+    expect(uploadContextOf(error)).toMatchObject({ elapsedMs: 5000, heartbeats: 3 });
+    expect((error as unknown as Record<symbol, unknown>)[Symbol.for('heartbeat-readable.uploadContext')]).toBe(
+      uploadContextOf(error),
+    );
+    expect(inspect(error)).not.toContain('elapsedMs');
+  });
+
+  it('calls a close after a silence longer than the heartbeats allow idle: the event loop was blocked', () => {
+    const explanation = explainUploadError(withContext(hangUp(), { silentMs: 5000, sinceDataMs: 5000 }));
+    expect(explanation.kind).toBe('server-idle-close');
+    expect(explanation.message).toContain('the event loop was blocked');
+  });
+
+  it('calls a timeout status while data was flowing, without any heartbeat, a limit on the whole request', () => {
+    const error = withContext(status408(), { heartbeats: 0, maxSilenceMs: undefined, silentMs: 3, sinceDataMs: 3 });
+    expect(explainUploadError(error)).toEqual({
+      kind: 'request-time-limit',
+      message: expect.stringContaining('although the body was being sent') as string,
+    });
+  });
+
+  it('without heartbeats, and not sending, a close is an idle limit shorter than heartbeatAfterMs', () => {
+    const error = withContext(status408(), { heartbeats: 0, maxSilenceMs: undefined, silentMs: 700, sinceDataMs: 700 });
+    expect(explainUploadError(error)).toEqual({
+      kind: 'server-idle-close',
+      message: expect.stringContaining('an idle limit shorter than heartbeatAfterMs') as string,
+    });
   });
 });
