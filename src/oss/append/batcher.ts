@@ -42,7 +42,8 @@ export class Batcher {
   constructor(source: NodeJS.ReadableStream, limits: BatchLimits) {
     this.#source = source;
     this.#limits = limits;
-    this.#stopWatching = finished(source, (error) => {
+    // The readable side is all that counts: a Duplex (a socket) ends the log when its peer has sent everything.
+    this.#stopWatching = finished(source, { writable: false }, (error) => {
       if (error) this.#error = error;
       else this.#ended = true;
       this.#wake?.();

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { Duplex, Readable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { appendStream } from '../../../src/oss/index.js';
 import { useFakeClock } from '../../helpers.js';
@@ -124,6 +124,17 @@ describe('appendStream batching (fake clock, fake OSS)', () => {
       await expect(result, kind).resolves.toMatchObject({ bytes: Buffer.byteLength('编译 ok\n') });
       expect(fake.body(kind)?.toString(), kind).toBe('编译 ok\n');
     }
+  });
+
+  it('ends with the readable side of a Duplex source, however long its writable side stays open', async () => {
+    const fake = fakeOss({ latencyMs: 0 });
+    const duplex = new Duplex({ read() {}, write: (_chunk, _encoding, callback) => callback() });
+    const result = appendStream(fake.client, KEY, duplex);
+    duplex.push('peer said all\n');
+    duplex.push(null);
+    await vi.advanceTimersByTimeAsync(0);
+    await expect(result).resolves.toMatchObject({ bytes: 14 });
+    duplex.destroy();
   });
 
   it('stores nothing, and creates no object, for an empty source', async () => {
