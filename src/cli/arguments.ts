@@ -2,7 +2,16 @@ import { parseArgs } from 'node:util';
 import ms from 'ms';
 import { describeValue, IDLE_LIMITS, MAX_TIMER_MS } from '../options.js';
 import { DEFAULT_MAX_UPLOAD_MS } from 'heartbeat-readable/oss';
-import { BUCKET_NAME_RULE, isBucketName, isObjectName, OBJECT_NAME_RULE } from '../oss/names.js';
+import {
+  brokenObjectNameRule,
+  BUCKET_NAME_RULE,
+  ENDPOINT_RULE,
+  isBucketName,
+  isEndpoint,
+  isRegionId,
+  maskedEndpoint,
+  REGION_RULE,
+} from '../oss/names.js';
 import { secretsOf, type Secrets } from './secrets.js';
 
 export const USAGE = `Usage: heartbeat-put [options] <object-key>
@@ -139,7 +148,9 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv): Command {
   if (positionals.length !== 1) {
     throw new UsageError(positionals.length === 0 ? 'missing <object-key>' : `expected one <object-key>, got ${positionals.length}`);
   }
-  const key = check({ name: '<object-key>', value: positionals[0]! }, isObjectName, OBJECT_NAME_RULE, secrets);
+  const key = positionals[0]!;
+  const brokenRule = brokenObjectNameRule(key);
+  if (brokenRule) throw new UsageError(`<object-key> must be ${brokenRule}, got ${shown(key, secrets)}`);
 
   const duration = (option: string, text: string | undefined): number | undefined =>
     text === undefined ? undefined : parseDuration(option, text, secrets);
@@ -197,40 +208,6 @@ function flagOrEnv(flag: string, value: string | undefined, env: NodeJS.ProcessE
   return { name: variable, value: env[variable] || undefined, fromEnvironment: true };
 }
 
-function endpointUrl(text: string): URL | undefined {
-  try {
-    return new URL(text.includes('://') ? text : `http://${text}`);
-  } catch {
-    return undefined;
-  }
-}
-
-function isEndpoint(text: string): boolean {
-  const url = endpointUrl(text);
-  return (
-    url !== undefined &&
-    (url.protocol === 'http:' || url.protocol === 'https:') &&
-    url.pathname === '/' &&
-    !url.search &&
-    !url.username &&
-    !url.password
-  );
-}
-
-/** An endpoint as a usage error shows it: a user name, password or query may be a credential pasted there. */
-function maskedEndpoint(text: string): string {
-  const url = endpointUrl(text);
-  if (!url || (!url.username && !url.password && !url.search)) return describeValue(text);
-  if (url.username || url.password) {
-    url.username = '***';
-    url.password = '';
-  }
-  if (url.search) url.search = '***';
-  return describeValue(url.href);
-}
-
-const ENDPOINT_RULE = 'a host or an http(s) URL such as https://oss-cn-hangzhou.aliyuncs.com, with no user, password, path or query';
-
 function ossTarget(
   values: { bucket?: string; endpoint?: string; region?: string },
   env: NodeJS.ProcessEnv,
@@ -245,8 +222,8 @@ function ossTarget(
   }
   const credentials = credentialsFrom(env);
   check(bucket as Given, isBucketName, BUCKET_NAME_RULE, secrets);
-  if (endpoint.value) check(endpoint as Given, isEndpoint, ENDPOINT_RULE, secrets, maskedEndpoint);
-  if (region.value) check(region as Given, (text) => /^[a-z0-9-]+$/i.test(text), 'a region id such as oss-cn-hangzhou', secrets);
+  if (endpoint.value) check(endpoint as Given, isEndpoint, ENDPOINT_RULE, secrets, (text) => describeValue(maskedEndpoint(text)));
+  if (region.value) check(region as Given, isRegionId, REGION_RULE, secrets);
   return {
     kind: 'oss',
     bucket: bucket.value,

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startLocalOss, type LocalOss } from '../../src/testing/index.js';
-import { muteUrllibWarnings, startFaultProxy, type FaultProxy } from '../reliability/helpers.js';
+import { muteUrllibWarnings } from '../oss/helpers.js';
+import { startFaultProxy, type FaultProxy } from '../reliability/helpers.js';
 import { bodyStarted, ossEnv, runCli, runInProcess, runShell } from './helpers.js';
 
 muteUrllibWarnings();

@@ -2,7 +2,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { secretsOf } from '../../src/cli/secrets.js';
 import { startLocalOss } from '../../src/testing/index.js';
-import { muteUrllibWarnings } from '../reliability/helpers.js';
+import { muteUrllibWarnings } from '../oss/helpers.js';
 import { bodyStarted, runCli, runInProcess, type Input, type Printed } from './helpers.js';
 
 /*
