@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import type OSS from 'ali-oss';
+import { crc64 } from 'crc64-ecma182.js';
 import { BUCKET_NAME_RULE, isBucketName } from '../oss/names.js';
 import { IDLE_LIMITS, assertCredential, assertOptionsObject, assertPositiveMs, describeValue } from '../options.js';
 
@@ -19,11 +20,15 @@ export interface LocalOssOptions {
   host?: string;
   /** Default 0: any free port. */
   port?: number;
+  /** The largest object AppendObject may build, in bytes. Default 5 GiB, as OSS. */
+  maxObjectBytes?: number;
 }
 
 export interface LocalOssStats {
   /** Successful PutObject requests. */
   stored: number;
+  /** Successful AppendObject requests. */
+  appends: number;
   /** Requests whose body went silent for idleLimitMs, so the server ended the connection. */
   idleClosed: number;
   /** Requests whose connection closed before their body completed. */
@@ -48,7 +53,12 @@ export interface LocalOss {
 }
 
 interface StoredObject {
-  body: Buffer;
+  /** Kept as received: an append adds a chunk instead of copying the whole object. */
+  chunks: Buffer[];
+  size: number;
+  type: 'Normal' | 'Appendable';
+  /** CRC-64/ECMA-182 of the whole object as a decimal string, as OSS sends it. */
+  crc64: string;
   etag: string;
   contentType: string;
   lastModified: string;
@@ -65,7 +75,7 @@ type Config = Required<LocalOssOptions>;
 export async function startLocalOss(options?: LocalOssOptions): Promise<LocalOss> {
   const config = resolveOptions(options);
   const objects = new Map<string, StoredObject>();
-  const counters: LocalOssStats = { stored: 0, idleClosed: 0, aborted: 0, maxBodyGapMs: 0 };
+  const counters: LocalOssStats = { stored: 0, appends: 0, idleClosed: 0, aborted: 0, maxBodyGapMs: 0 };
   const sockets = new Set<Socket>();
 
   // requestTimeout 0: long uploads kept alive by heartbeats must not hit Node's 5-minute limit.
@@ -119,21 +129,24 @@ export async function startLocalOss(options?: LocalOssOptions): Promise<LocalOss
 
   function respond(req: IncomingMessage, res: ServerResponse, body: Buffer): void {
     const requestId = randomBytes(12).toString('hex').toUpperCase();
-    const fail = (status: number, code: string, message: string): void =>
-      sendError(req, res, { status, code, message, requestId, hostId });
+    const fail = (status: number, code: string, message: string, headers?: Record<string, string>): void =>
+      sendError(req, res, { status, code, message, requestId, hostId }, headers);
 
     if (bucketFromHost(req.headers.host, config.bucket) !== config.bucket) {
       return fail(404, 'NoSuchBucket', 'The specified bucket does not exist.');
     }
     // Checked before the signature: OSS signs only the sub-resources it knows, so a signature
     // check of an unsupported request would fail with a misleading SignatureDoesNotMatch.
-    const target = req.url ?? '/';
-    if (target === '/' || target.includes('?')) {
-      return fail(501, 'NotImplemented', 'Local OSS supports only PutObject, GetObject, HeadObject and DeleteObject.');
+    const url = new URL(req.url ?? '/', 'http://local');
+    const subresources = [...url.searchParams.keys()];
+    const isAppend = req.method === 'POST' && url.searchParams.has('append');
+    const allowed = isAppend ? ['append', 'position'] : [];
+    if (url.pathname === '/' || (req.method === 'POST' && !isAppend) || subresources.some((name) => !allowed.includes(name))) {
+      return fail(501, 'NotImplemented', 'Local OSS supports only PutObject, AppendObject, GetObject, HeadObject and DeleteObject.');
     }
     let key: string;
     try {
-      key = decodeURIComponent(target.slice(1));
+      key = decodeURIComponent(url.pathname.slice(1));
     } catch {
       return fail(400, 'InvalidURI', 'Could not parse the specified URI.');
     }
@@ -150,7 +163,7 @@ export async function startLocalOss(options?: LocalOssOptions): Promise<LocalOss
       return fail(403, 'InvalidAccessKeyId', 'The OSS Access Key Id you provided does not exist in our records.');
     }
     const expected = createHmac('sha1', config.accessKeySecret)
-      .update(stringToSign(req, `/${config.bucket}/${key}`), 'utf8')
+      .update(stringToSign(req, canonicalResource(`/${config.bucket}/${key}`, url.searchParams)), 'utf8')
       .digest('base64');
     if (!safeEqual(credentials[2]!, expected)) {
       return fail(
@@ -160,23 +173,68 @@ export async function startLocalOss(options?: LocalOssOptions): Promise<LocalOss
       );
     }
 
+    const md5 = createHash('md5').update(body).digest();
+    const contentMd5 = req.headers['content-md5'];
+    if ((req.method === 'PUT' || isAppend) && contentMd5 !== undefined && contentMd5 !== md5.toString('base64')) {
+      return fail(400, 'InvalidDigest', 'The Content-MD5 you specified was invalid.');
+    }
+
     switch (req.method) {
       case 'PUT': {
-        const md5 = createHash('md5').update(body).digest();
-        const contentMd5 = req.headers['content-md5'];
-        if (contentMd5 !== undefined && contentMd5 !== md5.toString('base64')) {
-          return fail(400, 'InvalidDigest', 'The Content-MD5 you specified was invalid.');
-        }
+        // A PutObject replaces whatever was there, an appendable object included, with a Normal one.
         const object: StoredObject = {
-          body,
-          etag: `"${md5.toString('hex').toUpperCase()}"`,
+          chunks: [body],
+          size: body.length,
+          type: 'Normal',
+          crc64: crc64(body),
+          etag: quotedHex(md5),
           contentType: req.headers['content-type'] ?? 'application/octet-stream',
           lastModified: new Date().toUTCString(),
           meta: userMetadata(req),
         };
         objects.set(key, object);
         counters.stored += 1;
-        res.writeHead(200, { ETag: object.etag, 'x-oss-request-id': requestId, 'Content-Length': 0 }).end();
+        res.writeHead(200, { ...checksumHeaders(object), 'x-oss-request-id': requestId, 'Content-Length': 0 }).end();
+        return;
+      }
+      case 'POST': {
+        const position = Number(url.searchParams.get('position') ?? '');
+        if (!/^\d+$/.test(url.searchParams.get('position') ?? '') || !Number.isSafeInteger(position)) {
+          return fail(400, 'MissingArgument', 'Missing Some Required Arguments.');
+        }
+        const existing = objects.get(key);
+        if (existing?.type === 'Normal') {
+          return fail(409, 'ObjectNotAppendable', 'The object is not appendable');
+        }
+        const length = existing?.size ?? 0;
+        if (position !== length) {
+          return fail(409, 'PositionNotEqualToLength', 'Position is not equal to file length', {
+            'x-oss-next-append-position': String(length),
+          });
+        }
+        if (length + body.length > config.maxObjectBytes) {
+          return fail(400, 'EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size.');
+        }
+        // Metadata and Content-Type come from the append that creates the object, as on OSS.
+        const object: StoredObject = existing ?? {
+          chunks: [],
+          size: 0,
+          type: 'Appendable',
+          crc64: '0',
+          etag: '',
+          contentType: req.headers['content-type'] ?? 'application/octet-stream',
+          lastModified: '',
+          meta: userMetadata(req),
+        };
+        object.chunks.push(body);
+        object.size += body.length;
+        object.crc64 = crc64(body, object.crc64);
+        // OSS promises no MD5 in an appendable object's ETag; this one only changes with the content.
+        object.etag = quotedHex(createHash('md5').update(`${object.size}:${object.crc64}`).digest());
+        object.lastModified = new Date().toUTCString();
+        objects.set(key, object);
+        counters.appends += 1;
+        res.writeHead(200, { ...checksumHeaders(object), 'x-oss-request-id': requestId, 'Content-Length': 0 }).end();
         return;
       }
       case 'GET':
@@ -185,13 +243,15 @@ export async function startLocalOss(options?: LocalOssOptions): Promise<LocalOss
         if (!object) return fail(404, 'NoSuchKey', 'The specified key does not exist.');
         res.writeHead(200, {
           ...object.meta,
-          ETag: object.etag,
+          ...checksumHeaders(object),
+          'x-oss-object-type': object.type,
           'Content-Type': object.contentType,
-          'Content-Length': object.body.length,
+          'Content-Length': object.size,
           'Last-Modified': object.lastModified,
           'x-oss-request-id': requestId,
         });
-        res.end(req.method === 'GET' ? object.body : undefined);
+        if (req.method === 'GET') for (const chunk of object.chunks) res.write(chunk);
+        res.end();
         return;
       }
       case 'DELETE':
@@ -220,7 +280,7 @@ export async function startLocalOss(options?: LocalOssOptions): Promise<LocalOss
     }),
     getObject: (key) => {
       const object = objects.get(key);
-      return object && Buffer.from(object.body);
+      return object && Buffer.concat(object.chunks, object.size);
     },
     stats: () => ({ ...counters }),
     close: () => {
@@ -242,6 +302,7 @@ function resolveOptions(options: LocalOssOptions | undefined): Config {
     accessKeySecret = randomBytes(24).toString('base64url'),
     host = '127.0.0.1',
     port = 0,
+    maxObjectBytes = OSS_MAX_OBJECT_BYTES,
   } = options ?? {};
   assertPositiveMs('idleLimitMs', idleLimitMs);
   if (typeof bucket !== 'string') {
@@ -264,7 +325,13 @@ function resolveOptions(options: LocalOssOptions | undefined): Config {
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new RangeError(`port must be an integer from 0 to 65535, got ${describeValue(port)}`);
   }
-  return { idleLimitMs, bucket, accessKeyId, accessKeySecret, host, port };
+  if (typeof maxObjectBytes !== 'number') {
+    throw new TypeError(`maxObjectBytes must be a positive integer, got ${describeValue(maxObjectBytes)}`);
+  }
+  if (!Number.isSafeInteger(maxObjectBytes) || maxObjectBytes <= 0) {
+    throw new RangeError(`maxObjectBytes must be a positive integer, got ${describeValue(maxObjectBytes)}`);
+  }
+  return { idleLimitMs, bucket, accessKeyId, accessKeySecret, host, port, maxObjectBytes };
 }
 
 /**
@@ -276,7 +343,17 @@ function bucketFromHost(host: string | undefined, ownBucket: string): string {
   return hostname.endsWith('.aliyuncs.com') ? hostname.slice(0, hostname.indexOf('.')) : ownBucket;
 }
 
-/** The V1 string to sign, built as ali-oss's signUtils.buildCanonicalString builds it (no sub-resources). */
+/** OSS's 5 GB object limit (AppendObject, PutObject). */
+const OSS_MAX_OBJECT_BYTES = 5 * 1024 ** 3;
+
+/** `/bucket/key` then the sub-resources sorted, `name` or `name=value`, as ali-oss's signUtils builds it. */
+function canonicalResource(path: string, query: URLSearchParams): string {
+  const names = [...query.keys()].sort();
+  if (names.length === 0) return path;
+  return `${path}?${names.map((name) => (query.get(name) ? `${name}=${query.get(name)}` : name)).join('&')}`;
+}
+
+/** The V1 string to sign, built as ali-oss's signUtils.buildCanonicalString builds it. */
 function stringToSign(req: IncomingMessage, resource: string): string {
   const { headers } = req;
   const ossHeaders = Object.keys(headers)
@@ -292,6 +369,17 @@ function stringToSign(req: IncomingMessage, resource: string): string {
     resource,
   ].join('\n');
 }
+
+/** ETag and CRC-64, sent on every successful write, GET and HEAD; appendable objects add their length. */
+function checksumHeaders(object: StoredObject): Record<string, string> {
+  return {
+    ETag: object.etag,
+    'x-oss-hash-crc64ecma': object.crc64,
+    ...(object.type === 'Appendable' && { 'x-oss-next-append-position': String(object.size) }),
+  };
+}
+
+const quotedHex = (digest: Buffer): string => `"${digest.toString('hex').toUpperCase()}"`;
 
 function userMetadata(req: IncomingMessage): Record<string, string> {
   const meta: Record<string, string> = {};
@@ -316,7 +404,7 @@ interface OssError {
 }
 
 /** OSS's XML error body; for HEAD, which has no body, OSS sends it base64-encoded in x-oss-err. */
-function sendError(req: IncomingMessage, res: ServerResponse, error: OssError): void {
+function sendError(req: IncomingMessage, res: ServerResponse, error: OssError, headers?: Record<string, string>): void {
   const xml = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<Error>',
@@ -331,6 +419,7 @@ function sendError(req: IncomingMessage, res: ServerResponse, error: OssError): 
     'Content-Type': 'application/xml',
     'Content-Length': isHead ? 0 : Buffer.byteLength(xml),
     'x-oss-request-id': error.requestId,
+    ...headers,
     ...(isHead && { 'x-oss-err': Buffer.from(xml).toString('base64') }),
   });
   res.end(isHead ? undefined : xml);

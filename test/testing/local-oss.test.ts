@@ -264,6 +264,9 @@ describe('startLocalOss', () => {
     ['accessKeySecret type', { accessKeySecret: wrongType(1234567) }, TypeError, 'accessKeySecret must be a non-empty string, got a number'],
     ['accessKeySecret object', { accessKeySecret: wrongType({ s: 1234567 }) }, TypeError, 'got an object'],
     ['accessKeySecret empty', { accessKeySecret: '' }, RangeError, 'accessKeySecret must be a non-empty string, got an empty string'],
+    ['maxObjectBytes type', { maxObjectBytes: wrongType('5GB') }, TypeError, 'maxObjectBytes must be a positive integer, got "5GB"'],
+    ['maxObjectBytes zero', { maxObjectBytes: 0 }, RangeError, 'maxObjectBytes must be a positive integer, got 0'],
+    ['maxObjectBytes fraction', { maxObjectBytes: 1.5 }, RangeError, 'maxObjectBytes must be a positive integer, got 1.5'],
   ])('rejects a bad %s', async (_name, options, errorClass, message) => {
     const error = await rejectionOf(startLocalOss(options));
     expect(error).toBeInstanceOf(errorClass);
