@@ -10,45 +10,62 @@ export const IDLE_LIMITS = Object.freeze({
   heroku: 55_000,
 } as const);
 
-/** The clock a heartbeat stream uses; inject one to drive it from a test's fake clock. */
+/**
+ * The timers a heartbeat stream uses; inject them to drive it from a clock of your own. Every delay is
+ * relative: the stream reads no clock, so only these two functions decide when a filler comes.
+ */
 export interface HeartbeatTimers {
   setTimeout(callback: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
-  now(): number;
 }
 
 export interface HeartbeatOptions extends ReadableOptions {
   /** The server's idle limit in ms. Default 60_000 (OSS, nginx, ALB). */
   idleLimitMs?: number;
-  /** Silence in ms after which one filler is pushed. Default `idleLimitMs / 2`; 0 < it < idleLimitMs. */
+  /**
+   * Silence in ms after which one filler is pushed. Default `idleLimitMs / 2`. At most
+   * `maxHeartbeatAfterMs(idleLimitMs)`, so that the longest gap stays under the idle limit.
+   */
   heartbeatAfterMs?: number;
   /** The bytes pushed as a heartbeat. Default ' ' (one 0x20 byte); never empty. */
   filler?: string | Uint8Array;
   /** Never let a filler land inside a multi-byte UTF-8 character. Default true. */
   utf8Safe?: boolean;
-  /** Default: the global `setTimeout`, `clearTimeout` and `Date.now`, looked up at each call. */
+  /** Default: the global `setTimeout` and `clearTimeout`, looked up each time a timer is set. */
   timers?: HeartbeatTimers;
 }
 
 export interface ResolvedHeartbeatOptions {
-  idleLimitMs: number;
-  heartbeatAfterMs: number;
-  /** How finely the timer follows flowing data: a filler may come up to this much later than heartbeatAfterMs. */
+  /** heartbeatAfterMs in whole milliseconds, rounded up: fake clocks drop fractions, and a filler is never early. */
+  afterMs: number;
+  /** How finely the timer follows flowing data: a filler may come up to this much later than afterMs. */
   stepMs: number;
+  /** A private copy; every filler pushed is a copy of it in turn. */
   filler: Buffer;
   utf8Safe: boolean;
-  timers: HeartbeatTimers;
+  /** Injected timers, or undefined for the globals of the moment. */
+  timers: HeartbeatTimers | undefined;
 }
 
 /** Node clamps longer delays to 1 ms, which would turn a heartbeat into a busy loop. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
-// Looked up at call time, so fake timers installed after this module loaded still drive the stream.
-const globalTimers: HeartbeatTimers = {
-  setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
-  clearTimeout: (handle) => globalThis.clearTimeout(handle as NodeJS.Timeout),
-  now: () => Date.now(),
-};
+/** The step for a given heartbeatAfterMs: 16 checks per period while data flows. */
+function stepFor(afterMs: number): number {
+  return Math.ceil(afterMs / 16);
+}
+
+/**
+ * The longest `heartbeatAfterMs` a stream accepts for `idleLimitMs`: a filler comes at most
+ * `ceil(heartbeatAfterMs) + ceil(heartbeatAfterMs / 16)` ms after the last byte (one step late after
+ * flowing data), and that must stay under `idleLimitMs`. 0 when the limit is too short for any.
+ */
+export function maxHeartbeatAfterMs(idleLimitMs: number): number {
+  // The longest gap grows with heartbeatAfterMs, so the answer is the last whole number that fits.
+  let afterMs = Math.floor((idleLimitMs * 16) / 17) + 1;
+  while (afterMs > 0 && afterMs + stepFor(afterMs) >= idleLimitMs) afterMs -= 1;
+  return afterMs;
+}
 
 /** A value as an error message shows it: strings quoted, numbers as written, objects briefly. */
 export function describeValue(value: unknown): string {
@@ -97,11 +114,8 @@ export function assertOptionsObject(name: string, value: unknown): asserts value
   }
 }
 
-// Shared by every stream that keeps the default: the same chunk is pushed each time.
-const DEFAULT_FILLER = Buffer.from(' ');
-
 function resolveFiller(value: unknown, utf8Safe: boolean): Buffer {
-  if (value === undefined) return DEFAULT_FILLER;
+  if (value === undefined) return Buffer.from(' ');
   if (typeof value !== 'string' && !(value instanceof Uint8Array)) {
     throw new TypeError(`filler must be a string or Uint8Array, got ${describeValue(value)}`);
   }
@@ -118,11 +132,11 @@ function resolveFiller(value: unknown, utf8Safe: boolean): Buffer {
   return filler;
 }
 
-function resolveTimers(value: unknown): HeartbeatTimers {
-  if (value === undefined) return globalTimers;
+function resolveTimers(value: unknown): HeartbeatTimers | undefined {
+  if (value === undefined) return undefined;
   assertOptionsObject('timers', value);
   const timers = value as Partial<Record<keyof HeartbeatTimers, unknown>>;
-  for (const name of ['setTimeout', 'clearTimeout', 'now'] as const) {
+  for (const name of ['setTimeout', 'clearTimeout'] as const) {
     if (typeof timers[name] !== 'function') {
       throw new TypeError(`timers.${name} must be a function, got ${describeValue(timers[name])}`);
     }
@@ -140,19 +154,24 @@ export function resolveHeartbeatOptions(options: HeartbeatOptions | undefined): 
   assertPositiveMs('idleLimitMs', idleLimitMs);
   const resolvedAfterMs = heartbeatAfterMs === undefined ? idleLimitMs / 2 : heartbeatAfterMs;
   assertPositiveMs('heartbeatAfterMs', resolvedAfterMs);
-  if (resolvedAfterMs >= idleLimitMs) {
+  const afterMs = Math.ceil(resolvedAfterMs);
+  if (afterMs + stepFor(afterMs) >= idleLimitMs) {
+    const gap = 'the longest gap, ceil(heartbeatAfterMs) + ceil(heartbeatAfterMs / 16) ms,';
+    const most = maxHeartbeatAfterMs(idleLimitMs);
+    if (most === 0) {
+      throw new RangeError(`idleLimitMs must be more than 2 (${gap} is 2 ms at the least), got ${describeValue(idleLimitMs)}`);
+    }
     throw new RangeError(
-      `heartbeatAfterMs must be less than idleLimitMs (${idleLimitMs}), got ${describeValue(resolvedAfterMs)}`,
+      `heartbeatAfterMs must be at most ${most} for idleLimitMs ${idleLimitMs} (${gap} must stay under idleLimitMs), ` +
+        `got ${describeValue(resolvedAfterMs)}`,
     );
   }
   if (typeof utf8Safe !== 'boolean') {
     throw new TypeError(`utf8Safe must be a boolean, got ${describeValue(utf8Safe)}`);
   }
   return {
-    idleLimitMs,
-    heartbeatAfterMs: resolvedAfterMs,
-    // Timers count whole milliseconds.
-    stepMs: Math.ceil(resolvedAfterMs / 16),
+    afterMs,
+    stepMs: stepFor(afterMs),
     filler: resolveFiller(filler, utf8Safe),
     utf8Safe,
     timers: resolveTimers(timers),

@@ -40,7 +40,9 @@ export function withHeartbeat(source: HeartbeatSource, options?: HeartbeatOption
     },
   });
 
-  finished(input, (error) => {
+  // The readable side is all that counts: a Duplex (a socket whose peer has sent everything) ends the wrapper
+  // when its readable side ends, as pipe() would, however long its writable side stays open.
+  finished(input, { writable: false }, (error) => {
     inputDone = true;
     if (error) wrapper.destroy(error);
     else wrapper.push(null);

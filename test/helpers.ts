@@ -47,6 +47,7 @@ export function sink(): Writable & { received: Buffer[] } {
  * so a test can tell how often a stream woke up.
  */
 export function manualTimers(): HeartbeatTimers & {
+  now(): number;
   advance(ms: number): void;
   pending(): number;
   setTimeoutCalls: number;

@@ -14,9 +14,15 @@ const badOptions: Array<[string, unknown, ErrorConstructor, string]> = [
   ['heartbeatAfterMs null', { heartbeatAfterMs: null }, TypeError, 'heartbeatAfterMs must be a positive finite number, got null'],
   ['heartbeatAfterMs zero', { heartbeatAfterMs: 0 }, RangeError, 'heartbeatAfterMs must be a positive finite number, got 0'],
   ['heartbeatAfterMs equal to the limit', { idleLimitMs: 60_000, heartbeatAfterMs: 60_000 }, RangeError,
-    'heartbeatAfterMs must be less than idleLimitMs (60000), got 60000'],
+    'heartbeatAfterMs must be at most 56469 for idleLimitMs 60000 (the longest gap, ceil(heartbeatAfterMs) + ' +
+      'ceil(heartbeatAfterMs / 16) ms, must stay under idleLimitMs), got 60000'],
   ['heartbeatAfterMs above the default limit', { heartbeatAfterMs: 90_000 }, RangeError,
-    'heartbeatAfterMs must be less than idleLimitMs (60000), got 90000'],
+    'heartbeatAfterMs must be at most 56469 for idleLimitMs 60000'],
+  ['heartbeatAfterMs one step short of the limit', { idleLimitMs: 1_000, heartbeatAfterMs: 960 }, RangeError,
+    'heartbeatAfterMs must be at most 940 for idleLimitMs 1000'],
+  ['idleLimitMs too short for any heartbeat', { idleLimitMs: 2 }, RangeError,
+    'idleLimitMs must be more than 2 (the longest gap, ceil(heartbeatAfterMs) + ceil(heartbeatAfterMs / 16) ms, ' +
+      'is 2 ms at the least), got 2'],
   ['filler a number', { filler: 32 }, TypeError, 'filler must be a string or Uint8Array, got 32'],
   ['filler empty string', { filler: '' }, RangeError, 'filler must not be empty, got ""'],
   ['filler empty bytes', { filler: new Uint8Array(0) }, RangeError, 'filler must not be empty, got Uint8Array(0) []'],
@@ -24,7 +30,7 @@ const badOptions: Array<[string, unknown, ErrorConstructor, string]> = [
     'filler must be valid UTF-8 when utf8Safe is true, got <Buffer e6>'],
   ['utf8Safe a string', { utf8Safe: 'yes' }, TypeError, 'utf8Safe must be a boolean, got "yes"'],
   ['timers not an object', { timers: 5 }, TypeError, 'timers must be an object, got 5'],
-  ['timers without now', { timers: { setTimeout, clearTimeout } }, TypeError, 'timers.now must be a function, got undefined'],
+  ['timers without clearTimeout', { timers: { setTimeout } }, TypeError, 'timers.clearTimeout must be a function, got undefined'],
   ['objectMode', { objectMode: true }, TypeError, 'objectMode must be false: heartbeat fillers are bytes, got true'],
 ];
 
@@ -36,6 +42,23 @@ describe('bad options throw synchronously, naming the option and the value', () 
     const wrap = () => withHeartbeat((async function* () {})(), options as HeartbeatOptions);
     expect(wrap).toThrow(errorClass);
     expect(wrap).toThrow(message);
+  });
+});
+
+describe('the longest heartbeatAfterMs: ceil(heartbeatAfterMs) + ceil(heartbeatAfterMs / 16) < idleLimitMs', () => {
+  it.each([
+    [1_000, 940],
+    [60_000, 56_469],
+    [55_000, 51_763],
+    [3, 1],
+  ])('idleLimitMs %i takes heartbeatAfterMs up to %i and refuses anything above it', (idleLimitMs, most) => {
+    expect(most + Math.ceil(most / 16)).toBeLessThan(idleLimitMs);
+    expect(() => new HeartbeatReadable({ idleLimitMs, heartbeatAfterMs: most }).destroy()).not.toThrow();
+    for (const over of [most + 0.5, most + 1]) {
+      expect(() => new HeartbeatReadable({ idleLimitMs, heartbeatAfterMs: over })).toThrow(
+        `heartbeatAfterMs must be at most ${most} for idleLimitMs ${idleLimitMs}`,
+      );
+    }
   });
 });
 

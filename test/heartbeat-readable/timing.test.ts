@@ -89,7 +89,39 @@ describe('one filler per heartbeatAfterMs of silence', () => {
   });
 });
 
-describe('the silence clock starts at the first read', () => {
+describe('the longest gap', () => {
+  it('is heartbeatAfterMs and one step after flowing data: at the largest heartbeatAfterMs, still under idleLimitMs', async () => {
+    // 940 is the largest heartbeatAfterMs for 1000 ms (options.test.ts); one step is ceil(940 / 16) = 59 ms.
+    const stream = new HeartbeatReadable({ idleLimitMs: 1_000, heartbeatAfterMs: 940 });
+    const start = Date.now();
+    const arrivals = record(stream);
+    stream.push('a'); // wakes the timer: steps at 59, 118, 177 ms
+    setTimeout(() => stream.push('b'), 30);
+    // Just after the step at 59 ms looked: only the step at 118 ms sees it, and the next finds silence.
+    setTimeout(() => stream.push('c'), 59);
+    await vi.advanceTimersByTimeAsync(1_100);
+    expect(arrivals.map((arrival) => [arrival.at - start, arrival.bytes.toString()])).toEqual([
+      [0, 'a'],
+      [30, 'b'],
+      [59, 'c'],
+      [59 + 999, ' '],
+    ]);
+    expect(longestGap(arrivals, start)).toBeLessThan(1_000);
+    stream.destroy();
+  });
+
+  it('is heartbeatAfterMs exactly after a chunk that came alone', async () => {
+    const stream = new HeartbeatReadable({ idleLimitMs: 1_000, heartbeatAfterMs: 940 });
+    const start = Date.now();
+    const arrivals = record(stream);
+    setTimeout(() => stream.push('a'), 100);
+    await vi.advanceTimersByTimeAsync(1_100);
+    expect(arrivals.map((arrival) => arrival.at - start)).toEqual([100, 1_040]);
+    stream.destroy();
+  });
+});
+
+describe('the silence clock starts when a reader does, not before', () => {
   it('gathers no fillers before anyone reads, however long it waits', async () => {
     const stream = new HeartbeatReadable({ idleLimitMs: MINUTE });
     await vi.advanceTimersByTimeAsync(10 * MINUTE);
@@ -122,16 +154,27 @@ describe('the silence clock starts at the first read', () => {
     expect(joined(arrivals).toString()).toBe('    first output');
   });
 
+  // Synchronously: resume() and pipe() read on the next tick, but a fake clock advanced at once must see the start.
   it.each([
+    ['resume()', (stream: HeartbeatReadable) => void stream.resume()],
     ['pipe()', (stream: HeartbeatReadable) => void stream.pipe(new PassThrough()).resume()],
-    ['an async iterator', (stream: HeartbeatReadable) => void stream[Symbol.asyncIterator]().next()],
+    ["a 'data' listener", (stream: HeartbeatReadable) => void stream.on('data', () => {})],
+    // destroy() at the end rejects the pending next(): not what this checks.
+    ['an async iterator', (stream: HeartbeatReadable) => void stream[Symbol.asyncIterator]().next().catch(() => {})],
     ['read()', (stream: HeartbeatReadable) => void stream.read()],
     ["a 'readable' listener and read()", (stream: HeartbeatReadable) => void stream.on('readable', () => stream.read())],
-  ])('starts for a consumer using %s', async (_name, consume) => {
+  ])('starts at once for a consumer using %s', (_name, consume) => {
     const stream = new HeartbeatReadable({ idleLimitMs: MINUTE });
     consume(stream);
-    await vi.advanceTimersByTimeAsync(30_000);
+    vi.advanceTimersByTime(30_000);
     expect(stream.heartbeats).toBe(1);
+    stream.destroy();
+  });
+
+  it('read(0), how streams fill their buffer ahead of a consumer, does not start it', () => {
+    const stream = new HeartbeatReadable({ idleLimitMs: MINUTE });
+    stream.read(0);
+    expect(vi.getTimerCount()).toBe(0);
     stream.destroy();
   });
 });

@@ -97,19 +97,12 @@ export function trackedTimers(): HeartbeatTimers & { pending(): number; started(
         callback();
       }, ms);
       live.add(timer);
-      // A stream reuses a fired timer by refreshing it: then it is pending again.
-      const refresh = timer.refresh.bind(timer);
-      timer.refresh = () => {
-        live.add(timer);
-        return refresh();
-      };
       return timer;
     },
     clearTimeout(handle) {
       live.delete(handle as NodeJS.Timeout);
       globalThis.clearTimeout(handle as NodeJS.Timeout);
     },
-    now: () => Date.now(),
     pending: () => live.size,
     started: () => started,
   };

@@ -81,11 +81,15 @@ const inputArb = fc.oneof(
 );
 
 const timingArb = fc.oneof(
+  // Any heartbeatAfterMs the stream accepts: its longest gap, heartbeatAfterMs and one step, under the limit.
   fc
     .record({ heartbeatAfterMs: fc.integer({ min: 1, max: 3_000 }), margin: fc.integer({ min: 1, max: 3_000 }) })
-    .map(({ heartbeatAfterMs, margin }) => ({ idleLimitMs: heartbeatAfterMs + margin, heartbeatAfterMs })),
+    .map(({ heartbeatAfterMs, margin }) => ({
+      idleLimitMs: heartbeatAfterMs + Math.ceil(heartbeatAfterMs / 16) + margin,
+      heartbeatAfterMs,
+    })),
   // The default heartbeatAfterMs, half the limit (even limits: fake timers count whole milliseconds).
-  fc.integer({ min: 1, max: 3_000 }).map((half) => ({ idleLimitMs: 2 * half, heartbeatAfterMs: undefined })),
+  fc.integer({ min: 2, max: 3_000 }).map((half) => ({ idleLimitMs: 2 * half, heartbeatAfterMs: undefined })),
 );
 
 function silenceArb(heartbeatAfterMs: number): fc.Arbitrary<number> {
@@ -428,8 +432,8 @@ describe.each<StreamKind>(['HeartbeatReadable', 'withHeartbeat'])('%s, random ch
         if (previousFillerAt !== undefined) expect(arrival.at - previousFillerAt).toBeGreaterThanOrEqual(heartbeatAfterMs);
         previousFillerAt = arrival.at;
       });
-      // The 'heartbeat' event reports that silence as the stream measured it: data that kept flowing is
-      // followed in steps of heartbeatAfterMs / 16 (whole milliseconds), so it may count up to one step less, never more.
+      // The 'heartbeat' event reports that silence as the stream counted it on its timers: data that kept flowing
+      // is followed in steps of heartbeatAfterMs / 16 (whole milliseconds), so it may count up to one step less, never more.
       const silences = arrivals.flatMap((arrival, i) =>
         arrival.filler ? [arrival.at - (i === 0 ? 0 : arrivals[i - 1]!.at)] : [],
       );
