@@ -20,7 +20,7 @@ const LOG = 'step 1\nstep 2\n';
 interface Client {
   name: string;
   /** PUTs `body` to `url`, resolving with the response text. */
-  upload(url: string, body: Readable): Promise<string>;
+  upload: (url: string, body: Readable) => Promise<string>;
   /** The error the client rejects with when the server ends the upload with a FIN. */
   idleCloseError: Record<string, unknown>;
 }
