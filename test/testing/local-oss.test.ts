@@ -7,6 +7,7 @@ import Agent from 'agentkeepalive';
 import OSS from 'ali-oss';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startLocalOss, type LocalOss, type LocalOssOptions } from '../../src/testing/index.js';
+import { rejectionOf } from '../oss/helpers.js';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -45,15 +46,6 @@ function paced(chunks: string[], pauseMs: number): Readable {
         yield Buffer.from(chunk);
       }
     })(),
-  );
-}
-
-async function rejectionOf(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
-  return promise.then(
-    () => {
-      throw new Error('expected a rejection');
-    },
-    (error: unknown) => error as Error & Record<string, unknown>,
   );
 }
 
