@@ -1,20 +1,13 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { adviceFor } from '../../src/cli/advice.js';
 import { parseCommand, type PutCommand } from '../../src/cli/arguments.js';
-import { startLocalOss, type LocalOss } from '../../src/testing/index.js';
-import { muteUrllibWarnings } from '../oss/helpers.js';
+import type { LocalOss } from '../../src/testing/index.js';
+import { muteUrllibWarnings, useLocalOss } from '../oss/helpers.js';
 import { bodyStarted, ossEnv, runInProcess } from './helpers.js';
 
 muteUrllibWarnings();
-const servers: LocalOss[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-async function server(idleLimitMs: number): Promise<LocalOss> {
-  const local = await startLocalOss({ idleLimitMs });
-  servers.push(local);
-  return local;
-}
+const oss = useLocalOss();
+const server = (idleLimitMs: number): Promise<LocalOss> => oss.start({ idleLimitMs });
 
 const STACK_LINE = /^\s+at /m;
 /** Names a command's user cannot act on: they belong to the library's API. */

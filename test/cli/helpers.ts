@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { PassThrough, type Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, vi } from 'vitest';
@@ -110,4 +111,13 @@ export function ossEnv(local: LocalOss, overrides: Record<string, string> = {}):
     OSS_ENDPOINT: local.endpoint,
     ...overrides,
   };
+}
+
+/** A loopback endpoint whose port nothing listens on: the connection is refused. */
+export async function refusingEndpoint(): Promise<string> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => probe.once('listening', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((resolve) => probe.close(resolve));
+  return `http://127.0.0.1:${port}`;
 }

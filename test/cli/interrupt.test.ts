@@ -1,22 +1,15 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startLocalOss, type LocalOss } from '../../src/testing/index.js';
-import { muteUrllibWarnings } from '../oss/helpers.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { LocalOss } from '../../src/testing/index.js';
+import { muteUrllibWarnings, useLocalOss } from '../oss/helpers.js';
 import { startFaultProxy, type FaultProxy } from '../reliability/helpers.js';
 import { bodyStarted, ossEnv, runCli, runInProcess, runShell } from './helpers.js';
 
 muteUrllibWarnings();
-const cleanups: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-});
-async function server(): Promise<LocalOss> {
-  const local = await startLocalOss({ idleLimitMs: 5_000 });
-  cleanups.push(() => local.close());
-  return local;
-}
+const oss = useLocalOss();
+const server = (): Promise<LocalOss> => oss.start({ idleLimitMs: 5_000 });
 async function proxyHoldingResponses(local: LocalOss): Promise<FaultProxy> {
   const proxy = await startFaultProxy(local.endpoint, { holdResponses: true });
-  cleanups.push(() => proxy.close());
+  oss.defer(() => proxy.close());
   return proxy;
 }
 

@@ -1,9 +1,8 @@
-import { createServer, type AddressInfo } from 'node:net';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { secretsOf } from '../../src/cli/secrets.js';
 import { startLocalOss } from '../../src/testing/index.js';
 import { muteUrllibWarnings } from '../oss/helpers.js';
-import { bodyStarted, runCli, runInProcess, type Input, type Printed } from './helpers.js';
+import { bodyStarted, refusingEndpoint, runCli, runInProcess, type Input, type Printed } from './helpers.js';
 
 /*
  * No value equal to, or holding, a configured secret or token is ever printed, in any case, on any path.
@@ -38,13 +37,9 @@ function expectNoSecret({ stdout, stderr }: Printed): void {
   for (const secret of NEVER_SHOWN) expect(printed).not.toContain(secret.toLowerCase());
 }
 
-let refusingEndpoint: string;
+let refused: string;
 beforeAll(async () => {
-  // A loopback port nothing listens on: the connection is refused.
-  const probe = createServer().listen(0, '127.0.0.1');
-  await new Promise((resolve) => probe.once('listening', resolve));
-  refusingEndpoint = `http://127.0.0.1:${(probe.address() as AddressInfo).port}`;
-  await new Promise((resolve) => probe.close(resolve));
+  refused = await refusingEndpoint();
 });
 muteUrllibWarnings();
 
@@ -62,7 +57,7 @@ interface Row {
 }
 
 const lower = SECRET.toLowerCase();
-const refused = { OSS_BUCKET: `b-${lower}` };
+const refusedBucket = { OSS_BUCKET: `b-${lower}` };
 
 const rows: Row[] = [
   // Usage errors: a secret in the value of every variable and flag.
@@ -93,9 +88,9 @@ const rows: Row[] = [
   { what: 'no endpoint', argv: ['k'], env: { OSS_REGION: '' }, code: 2 },
   { what: 'no access key ID (the secrets set)', argv: ['k'], env: { OSS_ACCESS_KEY_ID: '', ALIBABA_CLOUD_ACCESS_KEY_ID: '' }, code: 2 },
   // Failures. ali-oss puts the bucket (lowercased by the host rules) and the key in its URLs and messages.
-  { what: 'a refused connection, the secret in bucket and key', argv: [`logs/${SECRET}.log`], target: 'refused', env: refused, code: 1 },
+  { what: 'a refused connection, the secret in bucket and key', argv: [`logs/${SECRET}.log`], target: 'refused', env: refusedBucket, code: 1 },
   { what: 'a refused connection, with DEBUG=1 (a stack)', argv: [`logs/${SECRET}.log`], target: 'refused', real: true,
-    env: { ...refused, DEBUG: '1' }, code: 1 },
+    env: { ...refusedBucket, DEBUG: '1' }, code: 1 },
   { what: 'a rejected signature (a wrong secret), the token in the key', argv: [`logs/${TOKEN}.log`], target: 'local',
     env: { OSS_ACCESS_KEY_SECRET: WRONG_SECRET }, code: 1 },
   { what: 'a rejected signature, with DEBUG=1 (a stack, urllib warnings)', argv: ['k.log'], target: 'local', real: true,
@@ -115,7 +110,7 @@ describe('no configured secret or token is ever printed, whatever the path', () 
       const target =
         row.target === 'local'
           ? { OSS_ENDPOINT: local!.endpoint, OSS_BUCKET: local!.bucket, OSS_REGION: '' }
-          : row.target === 'refused' && { OSS_ENDPOINT: refusingEndpoint, OSS_REGION: '' };
+          : row.target === 'refused' && { OSS_ENDPOINT: refused, OSS_REGION: '' };
       const env: Record<string, string> = { ...PLANTED, ...target, ...row.env };
       const input: Input = row.interrupt ? ['partial\n', 30_000] : ['log\n'];
       const run = row.real ? runCli(row.argv, env, input) : runInProcess(row.argv, env, input);

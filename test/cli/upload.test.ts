@@ -1,17 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { startLocalOss, type LocalOss } from '../../src/testing/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { LocalOss } from '../../src/testing/index.js';
+import { useLocalOss } from '../oss/helpers.js';
 import { bodyStarted, ossEnv, runInProcess } from './helpers.js';
 
-const servers: LocalOss[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-async function server(idleLimitMs: number): Promise<LocalOss> {
-  const local = await startLocalOss({ idleLimitMs });
-  servers.push(local);
-  return local;
-}
+const oss = useLocalOss();
+const server = (idleLimitMs: number): Promise<LocalOss> => oss.start({ idleLimitMs });
 
 describe('heartbeat-put uploads standard input', () => {
   it('keeps a stalled input alive and stores it, with a summary line and no escape codes off a terminal', async () => {
