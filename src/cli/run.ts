@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { pipeline, type Readable, type Writable } from 'node:stream';
 import type OSS from 'ali-oss';
 // The package's own entries, as a user imports them: the command shares their one core.
-import { withHeartbeat, type HeartbeatReadable } from 'heartbeat-readable';
+import { withHeartbeat } from 'heartbeat-readable';
 import { createOssClient, explainUploadError, putStreamWithHeartbeat } from 'heartbeat-readable/oss';
 import { startLocalOss, type LocalOss } from 'heartbeat-readable/testing';
 import { adviceFor } from './advice.js';
@@ -76,16 +76,6 @@ function firstLineOf(error: unknown): string {
   return String((error as Error | undefined)?.message ?? error).split('\n')[0]!;
 }
 
-/**
- * Whether the whole body had been handed to the request when the upload was aborted: then the server may
- * have stored the object. putStreamWithHeartbeat's AbortError says so in `bodySent`; without that field,
- * a body that had ended had been read to its end by the request.
- */
-function bodyWasSent(error: unknown, body: { readableEnded: boolean } | undefined): boolean {
-  const { bodySent } = (error ?? {}) as { bodySent?: unknown };
-  return typeof bodySent === 'boolean' ? bodySent : body?.readableEnded === true;
-}
-
 async function put(command: PutCommand, io: CliIo, voice: Voice): Promise<number> {
   const startedAt = Date.now();
   const controller = new AbortController();
@@ -101,7 +91,6 @@ async function put(command: PutCommand, io: CliIo, voice: Voice): Promise<number
 
   let local: LocalOss | undefined;
   let client: OSS | undefined;
-  let body: HeartbeatReadable | undefined;
   let status: { stop(): void } | undefined;
   const stopStatus = (): void => {
     status?.stop();
@@ -126,7 +115,7 @@ async function put(command: PutCommand, io: CliIo, voice: Voice): Promise<number
 
     const onTeeStop = (reason: string): void => voice.say(`--tee stopped copying to standard output (${reason}); the upload goes on`);
     const input = command.tee ? pipeline(io.stdin, teeTo(io.stdout, onTeeStop), () => {}) : io.stdin;
-    body = withHeartbeat(input, {
+    const body = withHeartbeat(input, {
       idleLimitMs: command.idleLimitMs,
       heartbeatAfterMs: command.heartbeatAfterMs,
       filler: command.filler,
@@ -156,7 +145,8 @@ async function put(command: PutCommand, io: CliIo, voice: Voice): Promise<number
     stopStatus();
     if (interruptedBy) {
       voice.say(
-        bodyWasSent(error, body)
+        // putStreamWithHeartbeat's AbortError: whether the whole body had been handed to the request.
+        (error as { bodySent?: unknown }).bodySent === true
           ? `interrupted by ${interruptedBy} after the whole input was sent: ${command.key} may have been stored ` +
               "(the server's answer was not awaited)"
           : `interrupted by ${interruptedBy} before the input ended; the upload was aborted and nothing was stored`,

@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { secretsOf } from '../../src/cli/secrets.js';
 import { startLocalOss } from '../../src/testing/index.js';
@@ -128,6 +129,19 @@ describe('no configured secret or token is ever printed, whatever the path', () 
     } finally {
       await local?.close();
     }
+  });
+});
+
+describe('an unexpected error', () => {
+  it('is one masked line and exit 1, not a stack trace: here standard output throws', async () => {
+    const stdout = new Writable({
+      write() {
+        throw new Error(`cannot write for ${SECRET}\n    at somewhere`);
+      },
+    });
+    const printed = await runInProcess(['--help'], PLANTED, [], { stdout }).done;
+    expect(printed.code).toBe(1);
+    expect(printed.stderr).toBe('heartbeat-put: internal error: cannot write for ***\n');
   });
 });
 
