@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import ms from 'ms';
-import { describeValue, IDLE_LIMITS, MAX_TIMER_MS } from '../options.js';
+import { describeValue, IDLE_LIMITS, MAX_TIMER_MS, maxHeartbeatAfterMs } from '../options.js';
 import { DEFAULT_MAX_UPLOAD_MS } from 'heartbeat-readable/oss';
 import {
   brokenObjectNameRule,
@@ -21,7 +21,7 @@ Reads standard input and uploads it to OSS as <object-key>, pushing heartbeats w
   --endpoint <url>              env OSS_ENDPOINT
   --region <id>                 env OSS_REGION
   --idle-limit <duration>       the server's idle limit (default 60s); accepts 60000, 60s, 1m
-  --heartbeat-after <duration>  default: half the idle limit
+  --heartbeat-after <duration>  default: half the idle limit; it plus a sixteenth of it must stay under the limit
   --filler <text>               default ' '
   --max-upload <duration>       response timeout for the whole upload (default 2h)
   --content-type <mime>         default text/plain; charset=utf-8
@@ -155,11 +155,16 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv): Command {
   const duration = (option: string, text: string | undefined): number | undefined =>
     text === undefined ? undefined : parseDuration(option, text, secrets);
   const idleLimitMs = duration('idle-limit', values['idle-limit']) ?? IDLE_LIMITS.oss;
-  const heartbeatAfterMs = duration('heartbeat-after', values['heartbeat-after']) ?? idleLimitMs / 2;
-  if (heartbeatAfterMs >= idleLimitMs) {
+  // A heartbeat may come a sixteenth of --heartbeat-after late: the core refuses what could pass the limit.
+  const mostAfterMs = maxHeartbeatAfterMs(idleLimitMs);
+  if (mostAfterMs === 0) {
+    throw new UsageError(`--idle-limit must be longer than 2ms: no heartbeat fits in less, got ${shown(values['idle-limit']!, secrets)}`);
+  }
+  const heartbeatAfterMs = duration('heartbeat-after', values['heartbeat-after']) ?? Math.min(idleLimitMs / 2, mostAfterMs);
+  if (Math.ceil(heartbeatAfterMs) > mostAfterMs) {
     throw new UsageError(
-      `--heartbeat-after must be shorter than --idle-limit (${formatDuration(idleLimitMs)}), ` +
-        `got ${shown(values['heartbeat-after']!, secrets)}`,
+      `--heartbeat-after must be at most ${mostAfterMs}ms for --idle-limit ${formatDuration(idleLimitMs)}, since a heartbeat ` +
+        `may come a sixteenth of it late, got ${shown(values['heartbeat-after']!, secrets)}`,
     );
   }
   const filler = nonEmpty('--filler', values.filler) ?? ' ';

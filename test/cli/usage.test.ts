@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { USAGE } from '../../src/cli/arguments.js';
+import { parseCommand, USAGE } from '../../src/cli/arguments.js';
 import { runInProcess } from './helpers.js';
 
 const FULL = { OSS_ACCESS_KEY_ID: 'id', OSS_ACCESS_KEY_SECRET: 'top-secret-value', OSS_BUCKET: 'b-1', OSS_REGION: 'oss-cn-hangzhou' };
@@ -23,7 +23,11 @@ describe('a usage error exits 2 with one line that says what to fix, and a hint'
     ['a negative duration', ['--max-upload=-5s', 'k'], 'full', /--max-upload must be a positive duration .* got "-5s"/],
     ['an absurd duration', ['--max-upload', '100y', 'k'], 'full', /--max-upload must be a positive duration .* got "100y"/],
     ['heartbeat after the idle limit', ['--idle-limit', '90s', '--heartbeat-after', '2m', 'k'], 'full',
-      /--heartbeat-after must be shorter than --idle-limit \(90s\), got "2m"/],
+      /--heartbeat-after must be at most 84704ms for --idle-limit 90s, since a heartbeat may come a sixteenth of it late, got "2m"/],
+    // 85s + 85s/16 is past 90s: one late heartbeat would come after the server's limit.
+    ['heartbeat so close to the idle limit that a late one misses it', ['--idle-limit', '90s', '--heartbeat-after', '85s', 'k'], 'full',
+      /--heartbeat-after must be at most 84704ms .* got "85s"/],
+    ['an idle limit no heartbeat fits in', ['--idle-limit', '2', 'k'], 'full', /--idle-limit must be longer than 2ms: no heartbeat fits in less, got "2"/],
     ['an empty filler', ['--filler', '', 'k'], 'full', /--filler must not be empty/],
     ['missing credentials', ['k'], 'no credentials', /missing credentials: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET/],
     ['a missing bucket', ['k'], 'no bucket', /missing bucket: pass --bucket or set OSS_BUCKET/],
@@ -39,6 +43,13 @@ describe('a usage error exits 2 with one line that says what to fix, and a hint'
     expect(lines[0]).toMatch(message);
     expect(lines[1]).toBe("Try 'heartbeat-put --help' for usage.");
     expect(stdout.length).toBe(0);
+  });
+});
+
+describe('--heartbeat-after and --idle-limit', () => {
+  it('accept the largest heartbeat delay the core accepts, and default to half the limit', () => {
+    expect(parseCommand(['--heartbeat-after', '56469', '--local', 'k'], {})).toMatchObject({ idleLimitMs: 60_000, heartbeatAfterMs: 56_469 });
+    expect(parseCommand(['--idle-limit', '10s', '--local', 'k'], {})).toMatchObject({ idleLimitMs: 10_000, heartbeatAfterMs: 5_000 });
   });
 });
 

@@ -397,6 +397,8 @@ const cliEnv = {
 };
 const notADuration = (flag: string, text: string): string =>
   `${flag} must be a positive duration such as 60000, 60s or 1m, got ${JSON.stringify(text)}`;
+const tooLate = (shown: string): string =>
+  `--heartbeat-after must be at most 56469ms for --idle-limit 1m, since a heartbeat may come a sixteenth of it late, got ${shown}`;
 const badKey = (shown: string): string =>
   `<object-key> must be 1 to 1023 bytes of UTF-8 that do not start with "/" or "\\" and hold no control characters, got ${shown}`;
 const badEndpoint = (shown: string): string =>
@@ -418,9 +420,9 @@ const cliRows: CliRow[] = [
   ['--heartbeat-after empty', ['--heartbeat-after', '', 'k'], notADuration('--heartbeat-after', '')],
   ['--heartbeat-after absurd', ['--heartbeat-after', '1000y', 'k'], notADuration('--heartbeat-after', '1000y')],
   ['--heartbeat-after equal to --idle-limit', ['--idle-limit', '1m', '--heartbeat-after', '60000', 'k'],
-    '--heartbeat-after must be shorter than --idle-limit (1m), got "60000"'],
-  ['--heartbeat-after equal to the default idle limit', ['--heartbeat-after', '60s', 'k'],
-    '--heartbeat-after must be shorter than --idle-limit (1m), got "60s"'],
+    tooLate('"60000"')],
+  ['--heartbeat-after equal to the default idle limit', ['--heartbeat-after', '60s', 'k'], tooLate('"60s"')],
+  ['--heartbeat-after one past the bound', ['--heartbeat-after', '56470', 'k'], tooLate('"56470"')],
   ['--max-upload NaN', ['--max-upload', 'NaN', 'k'], notADuration('--max-upload', 'NaN')],
   ['--max-upload Infinity', ['--max-upload', 'Infinity', 'k'], notADuration('--max-upload', 'Infinity')],
   ['--max-upload zero', ['--max-upload', '0', 'k'], notADuration('--max-upload', '0')],
