@@ -59,6 +59,34 @@ describe('signals reach the real command', () => {
     expect(local.stats().stored).toBe(0);
   });
 
+  it('SIGINT while --tee waits for a reader that stopped reading: exit 130 at once, not once the reader goes on', async () => {
+    const local = await server();
+    // The command prints its pid (the subshell's, kept by exec); `sleep` never reads, so the pipe to it fills.
+    const job = runShell(`seq 1 2000000 | (echo "pid $BASHPID" >&2; exec $CLI --tee k.log) | sleep 30`, ossEnv(local));
+    let printed = '';
+    job.child.stderr!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
+    await vi.waitFor(() => expect(printed).toMatch(/^pid \d+\n/));
+    const pid = Number(/^pid (\d+)/.exec(printed)![1]);
+    await bodyStarted(local)();
+    process.kill(pid, 'SIGINT');
+    const running = (): boolean => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    // Well before `sleep 30` ends: the output it never read does not hold the command.
+    await vi.waitFor(() => expect(running()).toBe(false), { timeout: 10_000, interval: 50 });
+    process.kill(-job.child.pid!, 'SIGTERM');
+    await job.done;
+
+    expect(printed.split('\n').slice(1).join('\n')).toBe(
+      'heartbeat-put: interrupted by SIGINT before the input ended; the upload was aborted and nothing was stored\n',
+    );
+  });
+
   it('Ctrl-C in a pipeline (SIGINT to the whole job): exit 130 with one line, though the reader of --tee died with it', async () => {
     const local = await server();
     // The producer ignores SIGINT, as a build step may: the input goes on, so the upload is cut mid-body.
