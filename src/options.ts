@@ -40,7 +40,7 @@ export interface ResolvedHeartbeatOptions {
   afterMs: number;
   /** How finely the timer follows flowing data: a filler may come up to this much later than afterMs. */
   stepMs: number;
-  /** A private copy; every filler pushed is a copy of it in turn. */
+  /** The template every filler pushed is copied from; the stream's own, never handed out. */
   filler: Buffer;
   utf8Safe: boolean;
   /** Injected timers, or undefined for the globals of the moment. */
@@ -114,8 +114,11 @@ export function assertOptionsObject(name: string, value: unknown): asserts value
   }
 }
 
+// Shared by every stream that keeps the default: a template each filler is copied from, never pushed itself.
+const DEFAULT_FILLER = Buffer.from(' ');
+
 function resolveFiller(value: unknown, utf8Safe: boolean): Buffer {
-  if (value === undefined) return Buffer.from(' ');
+  if (value === undefined) return DEFAULT_FILLER;
   if (typeof value !== 'string' && !(value instanceof Uint8Array)) {
     throw new TypeError(`filler must be a string or Uint8Array, got ${describeValue(value)}`);
   }
