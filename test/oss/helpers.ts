@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Agent } from 'node:http';
 import { inspect } from 'node:util';
 import type OSS from 'ali-oss';
-import { afterAll, afterEach, beforeAll, vi } from 'vitest';
+import { afterEach } from 'vitest';
 import { createOssClient, type OssClientOptions } from '../../src/oss/index.js';
 import { startLocalOss, type LocalOss, type LocalOssOptions } from '../../src/testing/index.js';
 
@@ -81,18 +81,21 @@ export async function rejectionOf(promise: Promise<unknown>): Promise<Error & Re
   throw new Error(`expected a rejection, got ${inspect(result, { depth: 0 })}`);
 }
 
+// Symbol.for: each test file loads this module afresh, and must not wrap console.warn again.
+const URLLIB_MUTED = Symbol.for('heartbeat-readable.test.urllibMuted');
+
 /**
  * Keeps urllib 2's "[urllib:warn] ... callback twice!!!" lines (console.warn with a stack, twice for every
- * failed streamed request, sometimes after the test) off the output of the calling file; other warnings pass.
+ * failed streamed request) off the output of the process running the calling file; other warnings pass.
+ * For good, not per test: urllib's second callback often comes after the test, even after the file, ended.
  */
 export function muteUrllibWarnings(): void {
-  beforeAll(() => {
-    const warn = console.warn.bind(console);
-    vi.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
+  if (Object.hasOwn(console.warn, URLLIB_MUTED)) return;
+  const warn = console.warn.bind(console);
+  console.warn = Object.assign(
+    (...args: unknown[]) => {
       if (!String(args[0]).startsWith('[urllib:warn]')) warn(...args);
-    });
-  });
-  afterAll(() => {
-    vi.mocked(console.warn).mockRestore();
-  });
+    },
+    { [URLLIB_MUTED]: true },
+  );
 }
