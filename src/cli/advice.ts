@@ -57,8 +57,13 @@ const ADVICE = new Map<string, Advice>([
   ],
 ]);
 
+/** The library's words, without the API names it gives in parentheses: "append mode (appendStream)". */
+function withoutApiNames(message: string): string {
+  return message.replace(/ \((?:appendStream|createOssClient|putStreamWithHeartbeat|withHeartbeat)\b[^)]*\)/g, '');
+}
+
 /** The line's text after `failed (<kind>): ` for a failed upload. */
 export function adviceFor(explanation: UploadErrorExplanation, command: PutCommand, error: unknown): string {
   const advice = ADVICE.get(explanation.kind);
-  return advice ? advice(command, error) : explanation.message;
+  return advice ? advice(command, error) : withoutApiNames(explanation.message);
 }

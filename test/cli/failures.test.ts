@@ -39,6 +39,13 @@ describe("a failed upload's line names the flag to change, never the library's A
       expect(adviceFor({ kind, message: 'The library says why.' } as never, command, new Error('x'))).toBe('The library says why.');
     }
   });
+
+  it("drops the API names the library's words give in parentheses", () => {
+    const message = 'The server closed the connection while the body was being sent: send shorter requests: append mode (appendStream).';
+    expect(adviceFor({ kind: 'other', message }, command, new Error('x'))).toBe(
+      'The server closed the connection while the body was being sent: send shorter requests: append mode.',
+    );
+  });
 });
 
 describe('failures end with exit 1 and one line', () => {
