@@ -25,9 +25,10 @@ Reads standard input and uploads it to OSS as <object-key>, pushing heartbeats w
   --filler <text>               default ' '
   --max-upload <duration>       response timeout for the whole upload (default 2h)
   --content-type <mime>         default text/plain; charset=utf-8
-  --tee                         copy the input to standard output, unchanged, as it passes
+  --tee                         copy the input to standard output, unchanged, as it passes; if standard
+                                output fails or closes (| head), the copy stops and the upload goes on
   --local                       upload to an embedded local OSS server (no credentials); say where the object went
-  --quiet                       no summary
+  --quiet                       no status line, no summary
   -h, --help                    this help
   -v, --version                 the version
 
