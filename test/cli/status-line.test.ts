@@ -37,6 +37,12 @@ describe('the status line in the command', () => {
     expect(stderr.split(CLEAR_LINE).at(-1)).toMatch(/^heartbeat-put: uploaded logs\/status\.log to the embedded local OSS [^\n]*\n$/);
   });
 
+  it('with --quiet, is never drawn, on a terminal either: nothing is printed', async () => {
+    const { code, stderr } = await runInProcess(['--local', '--quiet', 'k'], {}, ['compiling\n'], { stderrIsTTY: true }).done;
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+  });
+
   it('off a terminal, is never drawn: the summary only, with no escape codes', async () => {
     const { code, stderr } = await runInProcess(['--local', 'logs/status.log'], {}, ['compiling\n']).done;
     expect(code).toBe(0);
