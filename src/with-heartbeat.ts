@@ -1,14 +1,19 @@
 import { finished, type Readable } from 'node:stream';
-import type { ReadableStream } from 'node:stream/web';
 import { HeartbeatReadable } from './heartbeat-readable.js';
 import { assertOptionsObject, type HeartbeatOptions } from './options.js';
 import { toNodeReadable } from './sources.js';
 
+/**
+ * A WHATWG ReadableStream as far as `withHeartbeat` needs one: Node's own (`node:stream/web`) and the DOM's
+ * (fetch's `response.body`, `blob.stream()`) both fit, and this type needs neither the DOM lib nor `stream/web`.
+ */
+export interface WebReadableStreamLike {
+  getReader(): { read(): PromiseLike<{ done: boolean; value?: string | Uint8Array | undefined }> };
+  cancel(reason?: unknown): PromiseLike<void>;
+}
+
 /** Anything `withHeartbeat` can wrap. String chunks are read as UTF-8. */
-export type HeartbeatSource =
-  | NodeJS.ReadableStream
-  | AsyncIterable<string | Uint8Array>
-  | ReadableStream<Uint8Array>;
+export type HeartbeatSource = NodeJS.ReadableStream | AsyncIterable<string | Uint8Array> | WebReadableStreamLike;
 
 /**
  * Wraps a source in a HeartbeatReadable: the source's bytes pass through unchanged, with a filler
