@@ -155,15 +155,16 @@ export function resolveHeartbeatOptions(options: HeartbeatOptions | undefined): 
     throw new TypeError(`objectMode must be false: heartbeat fillers are bytes, got ${describeValue(options.objectMode)}`);
   }
   assertPositiveMs('idleLimitMs', idleLimitMs);
-  const resolvedAfterMs = heartbeatAfterMs === undefined ? idleLimitMs / 2 : heartbeatAfterMs;
+  const gap = 'the longest gap, ceil(heartbeatAfterMs) + ceil(heartbeatAfterMs / 16) ms,';
+  const most = maxHeartbeatAfterMs(idleLimitMs);
+  if (most === 0) {
+    throw new RangeError(`idleLimitMs must be more than 2 (${gap} is 2 ms at the least), got ${describeValue(idleLimitMs)}`);
+  }
+  // Half the limit fits any limit but the shortest (3 ms), where it would have to round up past the bound.
+  const resolvedAfterMs = heartbeatAfterMs === undefined ? Math.min(idleLimitMs / 2, most) : heartbeatAfterMs;
   assertPositiveMs('heartbeatAfterMs', resolvedAfterMs);
   const afterMs = Math.ceil(resolvedAfterMs);
-  if (afterMs + stepFor(afterMs) >= idleLimitMs) {
-    const gap = 'the longest gap, ceil(heartbeatAfterMs) + ceil(heartbeatAfterMs / 16) ms,';
-    const most = maxHeartbeatAfterMs(idleLimitMs);
-    if (most === 0) {
-      throw new RangeError(`idleLimitMs must be more than 2 (${gap} is 2 ms at the least), got ${describeValue(idleLimitMs)}`);
-    }
+  if (afterMs > most) {
     throw new RangeError(
       `heartbeatAfterMs must be at most ${most} for idleLimitMs ${idleLimitMs} (${gap} must stay under idleLimitMs), ` +
         `got ${describeValue(resolvedAfterMs)}`,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HeartbeatReadable, IDLE_LIMITS, withHeartbeat, type HeartbeatOptions } from '../src/index.js';
+import { manualTimers } from './helpers.js';
 
 // Each row: options given, the error class, and the message it must carry.
 const badOptions: Array<[string, unknown, ErrorConstructor, string]> = [
@@ -59,6 +60,17 @@ describe('the longest heartbeatAfterMs: ceil(heartbeatAfterMs) + ceil(heartbeatA
         `heartbeatAfterMs must be at most ${most} for idleLimitMs ${idleLimitMs}`,
       );
     }
+  });
+});
+
+describe('the default heartbeatAfterMs', () => {
+  it('is the longest allowed where half the limit would round up past it (a 3 ms limit: 1 ms, not 1.5)', () => {
+    const timers = manualTimers();
+    const stream = new HeartbeatReadable({ idleLimitMs: 3, timers });
+    stream.resume();
+    timers.advance(3);
+    expect(stream.heartbeats).toBe(3);
+    stream.destroy();
   });
 });
 
