@@ -202,6 +202,10 @@ interface Given {
 
 /** Returns the value when `valid`, or names where it came from and the rule. */
 function check(given: Given, valid: (value: string) => boolean, rule: string, secrets: Secrets, show?: (value: string) => string): string {
+  if (secrets.isIn(given.value)) {
+    // ali-oss would put it in a host name, a URL or a header, where messages, logs and DNS queries show it.
+    throw new UsageError(`${given.name} must not hold a configured secret or token (are two variables swapped?)`);
+  }
   if (!valid(given.value)) {
     throw new UsageError(`${given.name} must be ${rule}, got ${shown(given.value, secrets, given.fromEnvironment, show)}`);
   }

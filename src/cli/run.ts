@@ -98,20 +98,7 @@ async function put(command: PutCommand, io: CliIo, voice: Voice): Promise<number
   };
   try {
     local = command.target.kind === 'local' ? await startLocalOss({ idleLimitMs: command.idleLimitMs }) : undefined;
-    const target = command.target.kind === 'oss' ? command.target : undefined;
-    client = createOssClient({
-      ...(local ? local.clientOptions() : {}),
-      ...(target && {
-        bucket: target.bucket,
-        ...target.credentials,
-        // The token comes from the environment and cannot be refreshed here; saying so keeps ali-oss from
-        // printing its advice to set refreshSTSToken on every run.
-        ...(target.credentials.stsToken !== undefined && { refreshSTSTokenInterval: command.maxUploadMs }),
-        ...(target.endpoint !== undefined && { endpoint: target.endpoint }),
-        ...(target.region !== undefined && { region: target.region }),
-      }),
-      maxUploadMs: command.maxUploadMs,
-    } as Parameters<typeof createOssClient>[0]);
+    client = clientFor(command, local);
 
     const onTeeStop = (reason: string): void => voice.say(`--tee stopped copying to standard output (${reason}); the upload goes on`);
     const input = command.tee ? pipeline(io.stdin, teeTo(io.stdout, onTeeStop), () => {}) : io.stdin;
@@ -143,6 +130,7 @@ async function put(command: PutCommand, io: CliIo, voice: Voice): Promise<number
     return 0;
   } catch (error) {
     stopStatus();
+    if (error instanceof UsageError) throw error;
     if (interruptedBy) {
       voice.say(
         // putStreamWithHeartbeat's AbortError: whether the whole body had been handed to the request.
@@ -162,6 +150,29 @@ async function put(command: PutCommand, io: CliIo, voice: Voice): Promise<number
     io.signals.off('SIGTERM', onSigterm);
     destroyAgents(client);
     await local?.close();
+  }
+}
+
+/** The ali-oss client for the command; what createOssClient still refuses is the user's to fix: a usage error. */
+function clientFor(command: PutCommand, local: LocalOss | undefined): OSS {
+  const target = command.target.kind === 'oss' ? command.target : undefined;
+  try {
+    return createOssClient({
+      ...(local ? local.clientOptions() : {}),
+      ...(target && {
+        bucket: target.bucket,
+        ...target.credentials,
+        // The token comes from the environment and cannot be refreshed here; saying so keeps ali-oss from
+        // printing its advice to set refreshSTSToken on every run.
+        ...(target.credentials.stsToken !== undefined && { refreshSTSTokenInterval: command.maxUploadMs }),
+        ...(target.endpoint !== undefined && { endpoint: target.endpoint }),
+        ...(target.region !== undefined && { region: target.region }),
+      }),
+      maxUploadMs: command.maxUploadMs,
+    } as Parameters<typeof createOssClient>[0]);
+  } catch (error) {
+    if (error instanceof TypeError || error instanceof RangeError) throw new UsageError(error.message);
+    throw error;
   }
 }
 

@@ -58,7 +58,6 @@ interface Row {
 }
 
 const lower = SECRET.toLowerCase();
-const refusedBucket = { OSS_BUCKET: `b-${lower}` };
 
 const rows: Row[] = [
   // Usage errors: a secret in the value of every variable and flag.
@@ -69,6 +68,12 @@ const rows: Row[] = [
   { what: 'OSS_REGION holding a secret that is not configured (variables swapped)', argv: ['k'],
     env: { OSS_REGION: 'key ' + ALT_SECRET, ALIBABA_CLOUD_ACCESS_KEY_SECRET: '' }, code: 2 },
   { what: 'OSS_BUCKET holding the token', argv: ['k'], env: { OSS_BUCKET: TOKEN }, code: 2 },
+  // Valid names that hold a secret are refused too: ali-oss would put them in host names (DNS, error messages).
+  { what: 'OSS_BUCKET holding the secret, lowercased (a valid bucket name)', argv: ['k'], env: { OSS_BUCKET: `b-${lower}` }, code: 2 },
+  { what: '--region holding the secret (a valid region id)', argv: ['--region', SECRET, 'k'], code: 2 },
+  { what: '--content-type holding the token', argv: ['--content-type', `text/plain; token=${TOKEN}`, 'k'], code: 2 },
+  { what: 'OSS_BUCKET holding the access key ID, lowercased (refused by createOssClient)', argv: ['k'],
+    env: { OSS_BUCKET: KEY_ID.toLowerCase() }, code: 2 },
   { what: '--endpoint with the secret as its password', argv: ['--endpoint', `https://id:${SECRET}@oss.example.com`, 'k'], code: 2 },
   { what: '--endpoint with the secret, lowercased, in its path', argv: ['--endpoint', `https://oss.example.com/${lower}`, 'k'], code: 2 },
   { what: '--region holding the secret', argv: ['--region', `${SECRET}.`, 'k'], code: 2 },
@@ -89,9 +94,9 @@ const rows: Row[] = [
   { what: 'no endpoint', argv: ['k'], env: { OSS_REGION: '' }, code: 2 },
   { what: 'no access key ID (the secrets set)', argv: ['k'], env: { OSS_ACCESS_KEY_ID: '', ALIBABA_CLOUD_ACCESS_KEY_ID: '' }, code: 2 },
   // Failures. ali-oss puts the bucket (lowercased by the host rules) and the key in its URLs and messages.
-  { what: 'a refused connection, the secret in bucket and key', argv: [`logs/${SECRET}.log`], target: 'refused', env: refusedBucket, code: 1 },
-  { what: 'a refused connection, with DEBUG=1 (a stack)', argv: [`logs/${SECRET}.log`], target: 'refused', real: true,
-    env: { ...refusedBucket, DEBUG: '1' }, code: 1 },
+  { what: 'a refused connection, the secret in the key', argv: [`logs/${SECRET}.log`], target: 'refused', code: 1 },
+  { what: 'a refused connection, with DEBUG=1 (a stack with the URL)', argv: [`logs/${SECRET}.log`], target: 'refused', real: true,
+    env: { DEBUG: '1' }, code: 1 },
   { what: 'a rejected signature (a wrong secret), the token in the key', argv: [`logs/${TOKEN}.log`], target: 'local',
     env: { OSS_ACCESS_KEY_SECRET: WRONG_SECRET }, code: 1 },
   { what: 'a rejected signature, with DEBUG=1 (a stack, urllib warnings)', argv: ['k.log'], target: 'local', real: true,

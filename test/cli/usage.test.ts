@@ -29,6 +29,10 @@ describe('a usage error exits 2 with one line that says what to fix, and a hint'
       /--heartbeat-after must be at most 84704ms .* got "85s"/],
     ['an idle limit no heartbeat fits in', ['--idle-limit', '2', 'k'], 'full', /--idle-limit must be longer than 2ms: no heartbeat fits in less, got "2"/],
     ['an empty filler', ['--filler', '', 'k'], 'full', /--filler must not be empty/],
+    ['a valid bucket name holding the secret', ['--bucket', 'b-top-secret-value', 'k'], 'full',
+      /^heartbeat-put: --bucket must not hold a configured secret or token \(are two variables swapped\?\)$/],
+    // What createOssClient still refuses is a usage error too, though it checks the access key ID as well.
+    ['a bucket name holding the access key ID', ['--bucket', 'logs-id', 'k'], 'full', /bucket must not hold a credential/],
     ['missing credentials', ['k'], 'no credentials', /missing credentials: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET/],
     ['a missing bucket', ['k'], 'no bucket', /missing bucket: pass --bucket or set OSS_BUCKET/],
     ['a missing endpoint', ['k'], 'no endpoint', /missing endpoint: pass --endpoint or --region/],
