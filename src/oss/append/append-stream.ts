@@ -60,33 +60,30 @@ async function run(
   const { signal } = config;
   let batcher: Batcher | undefined;
   let succeeded = false;
+  const stop = (): void => batcher?.stop();
+  signal?.addEventListener('abort', stop, { once: true });
   try {
     const appender = new Appender(client, name, config, await loadCrc64(), () => batcher?.pendingBytes ?? 0);
     const aborted = (): AppendAbortedError => new AppendAbortedError(signal?.reason, appender.account());
-    if (signal?.aborted || !(await appender.start())) throw aborted();
-
-    const batches = new Batcher(input, config);
-    batcher = batches;
-    const stop = (): void => batches.stop();
-    signal?.addEventListener('abort', stop, { once: true });
-    try {
-      for (;;) {
-        const batch = await batches.next().catch((error: unknown) => {
-          markSourceError(error);
-          attachAppendAccount(error, appender.account());
-          throw error;
-        });
-        if (batch === undefined || !(await appender.append(batch))) break;
-        batches.release(batch.length);
-      }
-    } finally {
-      signal?.removeEventListener('abort', stop);
+    if (signal?.aborted) throw aborted();
+    // Read from the start: the first lines' flush clock runs while the object is looked up.
+    const batches = (batcher = new Batcher(input, config));
+    if (!(await appender.start())) throw aborted();
+    for (;;) {
+      const batch = await batches.next().catch((error: unknown) => {
+        markSourceError(error);
+        attachAppendAccount(error, appender.account());
+        throw error;
+      });
+      if (batch === undefined || !(await appender.append(batch))) break;
+      batches.release(batch.length);
     }
     if (signal?.aborted) throw aborted();
     succeeded = true;
     const { storedBytes, appends, retries, position, crc64 } = appender;
     return { name, bytes: storedBytes, appends, retries, position, crc64 };
   } finally {
+    signal?.removeEventListener('abort', stop);
     batcher?.dispose();
     if (!succeeded) (input as Partial<Readable>).destroy?.();
   }

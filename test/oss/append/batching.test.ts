@@ -21,6 +21,21 @@ describe('appendStream batching (fake clock, fake OSS)', () => {
     await runUntil(run.done);
   });
 
+  it('starts the flush clock when appendStream takes the bytes, while it still looks the object up', async () => {
+    const fake = fakeOss({ latencyMs: 400 });
+    const source = new Readable({ read() {} });
+    const start = Date.now();
+    const result = appendStream(fake.client, KEY, source, { flushIntervalMs: 1000 });
+    source.push('first line\n');
+    await vi.advanceTimersByTimeAsync(999);
+    expect(fake.requests).toMatchObject([{ method: 'head', at: start }]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(fake.requests).toMatchObject([{}, { method: 'append', at: start + 1000 }]);
+    source.push(null);
+    await vi.advanceTimersByTimeAsync(400);
+    await expect(result).resolves.toMatchObject({ bytes: 11 });
+  });
+
   it('sends the bytes that arrive within one interval in one append', async () => {
     const run = await startRun({ flushIntervalMs: 1000 });
     for (const line of ['a\n', 'b\n', 'c\n']) {
