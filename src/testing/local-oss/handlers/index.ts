@@ -1,0 +1,16 @@
+import type { OssOperation } from '../route.js';
+import { appendObject } from './append.js';
+import { deleteObject } from './delete.js';
+import { getObject } from './get-head.js';
+import type { Operation } from './operation.js';
+import { putObject } from './put.js';
+
+export type { OperationRequest } from './operation.js';
+
+export const OPERATION_HANDLERS: Record<OssOperation, Operation> = {
+  PutObject: putObject,
+  AppendObject: appendObject,
+  GetObject: getObject,
+  HeadObject: getObject,
+  DeleteObject: deleteObject,
+};

@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { BUCKET_NAME_RULE, isBucketName } from '../../oss/names.js';
+import { IDLE_LIMITS, assertCredential, assertOptionsObject, assertPositiveMs, describeValue } from '../../options.js';
+
+export interface LocalOssOptions {
+  /** Silence in ms inside a request body after which the connection is ended with a FIN. Default 60_000, like OSS. */
+  idleLimitMs?: number;
+  /** Generated when absent. */
+  bucket?: string;
+  /** Generated when absent. */
+  accessKeyId?: string;
+  /** Generated when absent. */
+  accessKeySecret?: string;
+  /** Default '127.0.0.1'. */
+  host?: string;
+  /** Default 0: any free port. */
+  port?: number;
+  /** The largest request body kept in memory, in bytes; larger ones get 400 EntityTooLarge. Default 256 MiB. */
+  maxBodyBytes?: number;
+  /** The largest object, in bytes (PutObject, and what appends may grow to). Default 5 GiB, as OSS. */
+  maxObjectBytes?: number;
+  /** How far a request's Date / x-oss-date may be from the server's clock. Default 900_000 (15 minutes), as OSS. */
+  maxClockSkewMs?: number;
+  /** The server's clock for that check, in ms since the epoch. Default `Date.now`. */
+  now?: () => number;
+}
+
+export type ResolvedLocalOssOptions = Required<LocalOssOptions>;
+
+/** OSS's limit for one PutObject and for an appendable object: 5 GB. */
+export const OSS_MAX_OBJECT_BYTES = 5 * 1024 ** 3;
+/**
+ * Bodies are held in memory, so a test server must not accept OSS's 5 GB: one runaway upload would take
+ * the machine's memory. 256 MiB holds any log a test or benchmark sends (the largest, 128 MiB) twice over.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 256 * 1024 ** 2;
+/** OSS refuses a request dated more than 15 minutes from its clock (RequestTimeTooSkewed). */
+export const OSS_MAX_CLOCK_SKEW_MS = 15 * 60_000;
+
+export function resolveLocalOssOptions(options: LocalOssOptions | undefined): ResolvedLocalOssOptions {
+  assertOptionsObject('options', options);
+  const {
+    idleLimitMs = IDLE_LIMITS.oss,
+    bucket = `local-oss-${randomBytes(4).toString('hex')}`,
+    accessKeyId = `LTAI${randomBytes(10).toString('hex')}`,
+    accessKeySecret = randomBytes(24).toString('base64url'),
+    host = '127.0.0.1',
+    port = 0,
+    maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
+    maxObjectBytes = OSS_MAX_OBJECT_BYTES,
+    maxClockSkewMs = OSS_MAX_CLOCK_SKEW_MS,
+    now = Date.now,
+  } = options ?? {};
+  assertPositiveMs('idleLimitMs', idleLimitMs);
+  if (typeof bucket !== 'string') {
+    throw new TypeError(`bucket must be a string, got ${describeValue(bucket)}`);
+  }
+  if (!isBucketName(bucket)) {
+    throw new RangeError(`bucket must be ${BUCKET_NAME_RULE}, got ${describeValue(bucket)}`);
+  }
+  assertCredential('accessKeyId', accessKeyId);
+  assertCredential('accessKeySecret', accessKeySecret);
+  if (typeof host !== 'string') {
+    throw new TypeError(`host must be a non-empty string, got ${describeValue(host)}`);
+  }
+  if (host === '') {
+    throw new RangeError('host must be a non-empty string, got ""');
+  }
+  assertInteger('port', port, 0, 65_535);
+  assertInteger('maxBodyBytes', maxBodyBytes, 1);
+  assertInteger('maxObjectBytes', maxObjectBytes, 1);
+  assertPositiveMs('maxClockSkewMs', maxClockSkewMs, Number.MAX_SAFE_INTEGER);
+  if (typeof now !== 'function') {
+    throw new TypeError(`now must be a function, got ${describeValue(now)}`);
+  }
+  return { idleLimitMs, bucket, accessKeyId, accessKeySecret, host, port, maxBodyBytes, maxObjectBytes, maxClockSkewMs, now };
+}
+
+function assertInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): asserts value is number {
+  const rule = max === Number.MAX_SAFE_INTEGER ? `an integer of at least ${min}` : `an integer from ${min} to ${max}`;
+  if (typeof value !== 'number') throw new TypeError(`${name} must be ${rule}, got ${describeValue(value)}`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be ${rule}, got ${describeValue(value)}`);
+  }
+}

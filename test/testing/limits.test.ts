@@ -1,0 +1,87 @@
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { Readable } from 'node:stream';
+import OSS from 'ali-oss';
+import { describe, expect, it, vi } from 'vitest';
+import type { LocalOss } from '../../src/testing/index.js';
+import { muteUrllibWarnings, rejectionOf, useLocalOss } from '../oss/helpers.js';
+
+const oss = useLocalOss();
+muteUrllibWarnings();
+const MiB = 1024 ** 2;
+
+/** Sends only a PUT's head (no Authorization) and waits for the first bytes of the answer. */
+async function unsignedPutHead(local: LocalOss, contentLength: number): Promise<{ socket: Socket; answer: string }> {
+  const socket = connect(Number(new URL(local.endpoint).port), '127.0.0.1');
+  oss.defer(() => socket.destroy());
+  socket.on('error', () => {});
+  socket.write(`PUT /big HTTP/1.1\r\nHost: ${new URL(local.endpoint).host}\r\nContent-Length: ${contentLength}\r\n\r\n`);
+  const [answer] = (await once(socket, 'data')) as [Buffer];
+  return { socket, answer: answer.toString() };
+}
+
+/** Writes `bytes` zero bytes in 1 MiB chunks, waiting for the socket to take each. */
+async function writeZeros(socket: Socket, bytes: number): Promise<void> {
+  for (let sent = 0; sent < bytes; sent += MiB) {
+    if (!socket.write(Buffer.alloc(Math.min(MiB, bytes - sent)))) await once(socket, 'drain');
+  }
+}
+
+describe('startLocalOss limits', () => {
+  it('refuses an unsigned upload from its headers alone, then reads and drops its body without keeping any', async () => {
+    const local = await oss.start();
+    const { socket, answer } = await unsignedPutHead(local, 32 * MiB);
+    // Answered before a byte of the body was sent.
+    expect(answer).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
+    expect(answer).toContain('<Code>AccessDenied</Code>');
+
+    await writeZeros(socket, 32 * MiB);
+    await vi.waitFor(() => expect(local.stats().bodyBytesDiscarded).toBe(32 * MiB));
+    expect(local.stats()).toMatchObject({ bodyBytesBuffered: 0, objects: 0, aborted: 0 });
+    // Drained, not cut: the connection takes the next request.
+    socket.write(`GET /big HTTP/1.1\r\nHost: ${new URL(local.endpoint).host}\r\n\r\n`);
+    const [next] = (await once(socket, 'data')) as [Buffer];
+    expect(next.toString()).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
+  });
+
+  it('gives a streamed upload with a wrong secret its 403 without buffering the body', async () => {
+    const local = await oss.start();
+    const client = new OSS({ ...local.clientOptions(), accessKeySecret: 'wrong-secret-0123456789' });
+    const source = Readable.from((function* () {
+      for (let i = 0; i < 16; i += 1) yield Buffer.alloc(MiB);
+    })());
+    oss.defer(() => source.destroy());
+
+    expect(await rejectionOf(client.putStream('big', source))).toMatchObject({ status: 403, code: 'SignatureDoesNotMatch' });
+    expect(local.stats()).toMatchObject({ bodyBytesBuffered: 0, objects: 0 });
+  });
+
+  it('refuses a declared Content-Length over maxBodyBytes at once with 400 EntityTooLarge; the connection stays usable', async () => {
+    const local = await oss.start({ maxBodyBytes: 1000 });
+    const client = new OSS(local.clientOptions());
+    expect(await rejectionOf(client.put('k', Buffer.alloc(1001)))).toMatchObject({ status: 400, code: 'EntityTooLarge' });
+    expect(await rejectionOf(client.append('k', Buffer.alloc(1001)))).toMatchObject({ status: 400, code: 'EntityTooLarge' });
+    expect(local.stats()).toMatchObject({ bodyBytesBuffered: 0, objects: 0 });
+
+    await client.put('k', Buffer.alloc(1000));
+    expect(local.stats()).toMatchObject({ bodyBytesBuffered: 1000, stored: 1 });
+  });
+
+  it('refuses a chunked body as soon as it passes maxBodyBytes, and keeps nothing of it', async () => {
+    const local = await oss.start({ maxBodyBytes: 1000 });
+    const client = new OSS(local.clientOptions());
+    const chunks = Readable.from([Buffer.alloc(600), Buffer.alloc(600), Buffer.alloc(600)]);
+
+    expect(await rejectionOf(client.putStream('k', chunks))).toMatchObject({ status: 400, code: 'EntityTooLarge' });
+    expect(local.getObject('k')).toBeUndefined();
+    expect(local.stats().bodyBytesBuffered).toBeLessThanOrEqual(1000);
+  });
+
+  it('refuses a PutObject larger than maxObjectBytes with 400 EntityTooLarge', async () => {
+    const local = await oss.start({ maxObjectBytes: 10 });
+    const client = new OSS(local.clientOptions());
+    expect(await rejectionOf(client.put('k', Buffer.alloc(11)))).toMatchObject({ status: 400, code: 'EntityTooLarge' });
+    await client.put('k', Buffer.alloc(10));
+    expect(local.getObject('k')).toHaveLength(10);
+  });
+});
