@@ -25,7 +25,9 @@ describe('AppendObject', () => {
     expect(second.nextAppendPosition).toBe('9');
     // The CRC covers the whole object, not the last append.
     expect(second.res.headers).toMatchObject({ 'x-oss-hash-crc64ecma': CHECK_VALUE });
-    expect((await client.get('build.log')).content.toString()).toBe('123456789');
+    const got = await client.get('build.log');
+    expect(got.content.toString()).toBe('123456789');
+    expect(got.res.headers).toMatchObject({ 'x-oss-object-type': 'Appendable', 'x-oss-next-append-position': '9' });
 
     const head = await client.head('build.log');
     expect(head.res.headers).toMatchObject({
