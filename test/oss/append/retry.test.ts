@@ -30,6 +30,21 @@ describe('appendStream retries (fake clock, fake OSS)', () => {
     },
   );
 
+  it('rides out OSS being down for 20 s with the default retry options', async () => {
+    const run = await startRun();
+    run.source.push('before\n');
+    await vi.advanceTimersByTimeAsync(1000);
+    run.fake.offlineFor(20_000);
+    run.source.push('during\n');
+    await vi.advanceTimersByTimeAsync(19_000);
+    expect(run.settlement.settled).toBe(false);
+    run.source.push('after\n');
+    run.source.push(null);
+    await runUntil(run.done);
+    expect(run.fake.body(KEY)?.toString()).toBe('before\nduring\nafter\n');
+    expect(run.settlement.value!.retries).toBeGreaterThan(3);
+  });
+
   it('checks the length with a HEAD before every resend', async () => {
     const run = await startRun({ retry: RETRY });
     run.fake.failNext('append', 503, 503);
