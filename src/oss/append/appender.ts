@@ -1,4 +1,5 @@
 import type OSS from 'ali-oss';
+import { crc64InSlices } from '../../crc64.js';
 import {
   AppendConflictError,
   AppendGaveUpError,
@@ -16,20 +17,16 @@ type Crc64 = (bytes: Buffer, previous: string) => string;
 
 /** The CRC-64 of no bytes, as OSS writes it. */
 const EMPTY_CRC64 = '0';
-/** crc64-ecma182.js copies its input into a fixed 16 MiB asm.js heap: it is fed slices. */
-const CRC_SLICE_BYTES = 2 ** 20;
 
 let loadingCrc64: Promise<Crc64> | undefined;
 
 /** Loaded on first use: the module sets up a 16 MiB heap that users of putStream alone need not pay for. */
 export function loadCrc64(): Promise<Crc64> {
-  loadingCrc64 ??= import('crc64-ecma182.js').then(({ crc64 }) => (bytes: Buffer, previous: string): string => {
-    let crc = previous;
-    for (let offset = 0; offset < bytes.length; offset += CRC_SLICE_BYTES) {
-      crc = crc64(bytes.subarray(offset, offset + CRC_SLICE_BYTES), crc);
-    }
-    return crc;
-  });
+  loadingCrc64 ??= import('crc64-ecma182.js').then(
+    ({ crc64 }) =>
+      (bytes: Buffer, previous: string): string =>
+        crc64InSlices(crc64, bytes, previous),
+  );
   return loadingCrc64;
 }
 

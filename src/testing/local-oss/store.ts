@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { crc64 } from 'crc64-ecma182.js';
+import { crc64InSlices } from '../../crc64.js';
 
 /** OSS's object types: PutObject makes Normal objects, AppendObject Appendable ones. */
 export type ObjectType = 'Normal' | 'Appendable';
@@ -23,7 +24,7 @@ export interface StoredObject {
 export type ObjectStore = Map<string, StoredObject>;
 
 export function normalObject(body: Buffer, md5: Buffer, headers: IncomingHttpHeaders): StoredObject {
-  return { ...newObject('Normal', headers), chunks: [body], size: body.length, crc64: crc64(body), etag: quotedHex(md5) };
+  return { ...newObject('Normal', headers), chunks: [body], size: body.length, crc64: crc64InSlices(crc64, body), etag: quotedHex(md5) };
 }
 
 /** `object` with `body` added at its end; a new Appendable object when `object` is undefined. */
@@ -34,7 +35,7 @@ export function appended(object: StoredObject | undefined, body: Buffer, headers
   if (body.length === 0 && object) return object;
   target.chunks.push(body);
   target.size += body.length;
-  target.crc64 = crc64(body, target.crc64);
+  target.crc64 = crc64InSlices(crc64, body, target.crc64);
   // OSS promises no MD5 in an appendable object's ETag; this one changes exactly when the content does.
   target.etag = quotedHex(createHash('md5').update(`${target.size}:${target.crc64}`).digest());
   target.lastModified = new Date().toUTCString();

@@ -1,0 +1,81 @@
+import { Readable } from 'node:stream';
+import OSS from 'ali-oss';
+import { describe, expect, it, vi } from 'vitest';
+import { appendStream, ObjectExistsError, ObjectNotAppendableError } from '../../../src/oss/index.js';
+import { useLocalOss } from '../helpers.js';
+import { KEY, logSource } from './helpers.js';
+
+const oss = useLocalOss();
+/** Short enough that the tests take no time, long enough that a batch gathers lines. */
+const FLUSH = { flushIntervalMs: 50 };
+
+describe('appendStream through real ali-oss against startLocalOss', () => {
+  it('stores the log byte for byte in an appendable object, readable while the source is still open', async () => {
+    const local = await oss.start();
+    const client = oss.heartbeatClient(local);
+    const source = logSource();
+    const done = appendStream(client, KEY, source, FLUSH);
+    source.push('[1/2] 编译 compile\n');
+    await vi.waitFor(() => expect(local.getObject(KEY)?.toString()).toBe('[1/2] 编译 compile\n'));
+    // A reader sees the live part through OSS itself, while the build goes on.
+    const live = await new OSS(local.clientOptions()).get(KEY);
+    expect(live.content.toString()).toBe('[1/2] 编译 compile\n');
+    source.push('[2/2] test: 87 passed\n');
+    source.push(null);
+    const result = await done;
+    const stored = '[1/2] 编译 compile\n[2/2] test: 87 passed\n';
+    expect(local.getObject(KEY)?.toString()).toBe(stored);
+    const head = (await client.head(KEY)).res.headers as Record<string, string>;
+    expect(head['x-oss-object-type']).toBe('Appendable');
+    expect(result).toEqual({
+      name: KEY,
+      bytes: Buffer.byteLength(stored),
+      appends: 2,
+      retries: 0,
+      position: Buffer.byteLength(stored),
+      crc64: head['x-oss-hash-crc64ecma'],
+    });
+    expect(local.stats().appends).toBe(2);
+  });
+
+  it('appends and checks batches larger than the 16 MiB heap of the CRC-64 package', async () => {
+    const local = await oss.start();
+    const client = oss.heartbeatClient(local);
+    const input = Buffer.alloc(20 * 2 ** 20, 'build output ');
+    const result = await appendStream(client, KEY, Readable.from([input]), { maxAppendBytes: 20 * 2 ** 20 });
+    expect(local.getObject(KEY)?.equals(input)).toBe(true);
+    const head = (await client.head(KEY)).res.headers as Record<string, string>;
+    expect(result).toMatchObject({ appends: 1, crc64: head['x-oss-hash-crc64ecma'] });
+  });
+
+  it('continues the same object after a restart with resume: true', async () => {
+    const local = await oss.start();
+    const firstRun = logSource();
+    const controller = new AbortController();
+    const first = appendStream(oss.heartbeatClient(local), KEY, firstRun, { ...FLUSH, signal: controller.signal });
+    firstRun.push('run 1: step 1\n');
+    await vi.waitFor(() => expect(local.getObject(KEY)).toBeDefined());
+    // The runner dies.
+    controller.abort();
+    await expect(first).rejects.toMatchObject({ name: 'AbortError', storedBytes: 14 });
+
+    // A new process, a new client: the log goes on where it stopped.
+    const secondRun = Readable.from(['run 2: step 2\n']);
+    const second = await appendStream(oss.heartbeatClient(local), KEY, secondRun, { ...FLUSH, resume: true });
+    expect(local.getObject(KEY)?.toString()).toBe('run 1: step 1\nrun 2: step 2\n');
+    expect(second).toMatchObject({ bytes: 14, position: 28 });
+    const head = (await new OSS(local.clientOptions()).head(KEY)).res.headers as Record<string, string>;
+    expect(second.crc64).toBe(head['x-oss-hash-crc64ecma']);
+  });
+
+  it('refuses to overwrite an existing object, and refuses to continue a Normal one', async () => {
+    const local = await oss.start();
+    const client = oss.heartbeatClient(local);
+    await client.put(KEY, Buffer.from('uploaded with putStream\n'));
+    await expect(appendStream(client, KEY, Readable.from(['x']), FLUSH)).rejects.toBeInstanceOf(ObjectExistsError);
+    await expect(appendStream(client, KEY, Readable.from(['x']), { ...FLUSH, resume: true })).rejects.toBeInstanceOf(
+      ObjectNotAppendableError,
+    );
+    expect(local.getObject(KEY)?.toString()).toBe('uploaded with putStream\n');
+  });
+});
