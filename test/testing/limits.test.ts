@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import OSS from 'ali-oss';
+import { crc64 } from 'crc64-ecma182.js';
 import { describe, expect, it, vi } from 'vitest';
 import type { LocalOss } from '../../src/testing/index.js';
 import { muteUrllibWarnings, rejectionOf, useLocalOss } from '../oss/helpers.js';
@@ -83,5 +84,17 @@ describe('startLocalOss limits', () => {
     expect(await rejectionOf(client.put('k', Buffer.alloc(11)))).toMatchObject({ status: 400, code: 'EntityTooLarge' });
     await client.put('k', Buffer.alloc(10));
     expect(local.getObject('k')).toHaveLength(10);
+  });
+
+  it('stores a PutObject and an append past 16 MiB, the CRC library\'s own buffer limit', async () => {
+    const local = await oss.start();
+    const client = new OSS(local.clientOptions());
+    const body = Buffer.alloc(20 * MiB, 'log line\n');
+    let expected = '0';
+    for (let offset = 0; offset < body.length; offset += MiB) expected = crc64(body.subarray(offset, offset + MiB), expected);
+
+    expect((await client.put('whole.log', body)).res.headers).toMatchObject({ 'x-oss-hash-crc64ecma': expected });
+    expect((await client.append('live.log', body)).res.headers).toMatchObject({ 'x-oss-hash-crc64ecma': expected });
+    expect(local.getObject('live.log')?.equals(body)).toBe(true);
   });
 });
