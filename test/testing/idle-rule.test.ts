@@ -106,4 +106,22 @@ describe('the idle rule: a body that goes silent', () => {
     expect(local.getObject('build.log')).toBeUndefined();
     expect(local.stats()).toMatchObject({ stored: 0, idleClosed: 0 });
   });
+
+  it('ends a silent body after 60 s by default, as OSS does (fake clock)', async () => {
+    // Only the server's idle timer is faked; sockets and the loop run for real.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    oss.defer(() => vi.useRealTimers());
+    const local = await oss.start();
+    const headers = signedHeaders(local, { method: 'PUT', key: 'build.log', headers: { 'Transfer-Encoding': 'chunked' } });
+    const req = request(`${local.endpoint}/build.log`, { method: 'PUT', agent: false, headers });
+    req.on('error', () => {});
+    oss.defer(() => req.destroy());
+    req.write('partial ');
+    while (local.stats().bodyBytesBuffered < 8) await new Promise(setImmediate);
+
+    vi.advanceTimersByTime(59_999);
+    expect(local.stats().idleClosed).toBe(0);
+    vi.advanceTimersByTime(1);
+    expect(local.stats().idleClosed).toBe(1);
+  });
 });

@@ -6,17 +6,23 @@ import { crc64 } from 'crc64-ecma182.js';
 import { describe, expect, it, vi } from 'vitest';
 import type { LocalOss } from '../../src/testing/index.js';
 import { muteUrllibWarnings, rejectionOf, useLocalOss } from '../oss/helpers.js';
+import { signedHeaders } from './helpers.js';
 
 const oss = useLocalOss();
 muteUrllibWarnings();
 const MiB = 1024 ** 2;
 
-/** Sends only a PUT's head (no Authorization) and waits for the first bytes of the answer. */
-async function unsignedPutHead(local: LocalOss, contentLength: number): Promise<{ socket: Socket; answer: string }> {
+/** Sends only the head of a PUT of `contentLength` bytes and waits for the first bytes of the answer. */
+async function putHead(
+  local: LocalOss,
+  contentLength: number,
+  headers: Record<string, string> = {},
+): Promise<{ socket: Socket; answer: string }> {
   const socket = connect(Number(new URL(local.endpoint).port), '127.0.0.1');
   oss.defer(() => socket.destroy());
   socket.on('error', () => {});
-  socket.write(`PUT /big HTTP/1.1\r\nHost: ${new URL(local.endpoint).host}\r\nContent-Length: ${contentLength}\r\n\r\n`);
+  const lines = Object.entries({ Host: new URL(local.endpoint).host, ...headers, 'Content-Length': contentLength });
+  socket.write(`PUT /big HTTP/1.1\r\n${lines.map(([name, value]) => `${name}: ${value}\r\n`).join('')}\r\n`);
   const [answer] = (await once(socket, 'data')) as [Buffer];
   return { socket, answer: answer.toString() };
 }
@@ -31,7 +37,7 @@ async function writeZeros(socket: Socket, bytes: number): Promise<void> {
 describe('startLocalOss limits', () => {
   it('refuses an unsigned upload from its headers alone, then reads and drops its body without keeping any', async () => {
     const local = await oss.start();
-    const { socket, answer } = await unsignedPutHead(local, 32 * MiB);
+    const { socket, answer } = await putHead(local, 32 * MiB);
     // Answered before a byte of the body was sent.
     expect(answer).toMatch(/^HTTP\/1\.1 403 Forbidden\r\n/);
     expect(answer).toContain('<Code>AccessDenied</Code>');
@@ -66,6 +72,19 @@ describe('startLocalOss limits', () => {
 
     await client.put('k', Buffer.alloc(1000));
     expect(local.stats()).toMatchObject({ bodyBytesBuffered: 1000, stored: 1 });
+  });
+
+  it('refuses from its Content-Length alone a body over the default maxBodyBytes (256 MiB)', async () => {
+    const local = await oss.start();
+    const { answer } = await putHead(local, 256 * MiB + 1, signedHeaders(local, { method: 'PUT', key: 'big' }));
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(answer).toContain('<Code>EntityTooLarge</Code>');
+  });
+
+  it('refuses from its Content-Length alone a PutObject over the default maxObjectBytes (5 GiB, as OSS)', async () => {
+    const local = await oss.start({ maxBodyBytes: 6 * 1024 * MiB });
+    const { answer } = await putHead(local, 5 * 1024 * MiB + 1, signedHeaders(local, { method: 'PUT', key: 'big' }));
+    expect(answer).toContain('<Code>EntityTooLarge</Code>');
   });
 
   it('refuses a chunked body as soon as it passes maxBodyBytes, and keeps nothing of it', async () => {

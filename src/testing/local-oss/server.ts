@@ -110,7 +110,9 @@ export async function startLocalOss(options?: LocalOssOptions): Promise<LocalOss
     if ('error' in route) return refuse(route);
     const denied = authenticate(req.method!, req.headers, route, config);
     if (denied) return refuse(denied);
-    if (Number(req.headers['content-length'] ?? 0) > config.maxBodyBytes) return refuse({ error: 'EntityTooLarge' });
+    // A PutObject body is the whole object, so OSS refuses one over its object limit from its Content-Length too.
+    const bodyLimit = route.operation === 'PutObject' ? Math.min(config.maxBodyBytes, config.maxObjectBytes) : config.maxBodyBytes;
+    if (Number(req.headers['content-length'] ?? 0) > bodyLimit) return refuse({ error: 'EntityTooLarge' });
 
     const body = await readBody(req, config, counters);
     if (body === 'closed') return;
