@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, INSTALLED, installedPackage } from './installed.js';
-import type { LocalOss } from '../../src/testing/index.js';
+import type { LocalOss, startLocalOss } from '../../src/testing/index.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const NODE_MODULES = join(ROOT, 'node_modules');
@@ -54,7 +54,7 @@ beforeAll(async () => {
   mkdirSync(work, { recursive: true });
   // The installed testing entry, as a user's test would load it.
   const testing = (await import(join(INSTALLED, 'node_modules', 'heartbeat-readable', 'dist', 'testing', 'index.js'))) as {
-    startLocalOss: typeof import('../../src/testing/index.js').startLocalOss;
+    startLocalOss: typeof startLocalOss;
   };
   local = await testing.startLocalOss();
   const stubs = mkdtempSync(join(tmpdir(), 'readme-bin-'));
