@@ -16,3 +16,13 @@ for (const apis of [['setTimeout'], ['setTimeout', 'Date']]) {
     });
   }
 }
+
+// Why the recipe advances a millisecond at a time: one long tick() runs the first timer, not the one it sets.
+test('node:test, one tick() of five minutes: one heartbeat', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const [, make] = subjects[0];
+  const stream = make();
+  t.mock.timers.tick(FIVE_MINUTES);
+  assert.equal(stream.heartbeats, 1);
+  stream.destroy();
+});
