@@ -72,6 +72,7 @@ export interface HeartbeatReadable {
  * | FLOWING     | data came since the last step began    | a push of data                | (no change) | none  |
  * |             |                                        | the timer, data since         | FLOWING     | S     |
  * |             |                                        | the timer, none since         | QUIET       | H - S |
+ * |             |                                        |   (H = S = 1: a filler now)   |             | H     |
  * | ENDED       | no timer, ever again                   |                               |             |       |
  *
  * Any state moves to ENDED on push(null), destroy() and an error. Only the first push after a quiet spell
@@ -278,25 +279,30 @@ export class HeartbeatReadable extends Readable {
     // errored: with autoDestroy: false an error leaves the stream undestroyed, but it must stay silent.
     if (this.#state === ENDED || this.errored !== null) return;
     const { afterMs, stepMs } = this.#config;
-    if (this.#state === FLOWING) {
-      if (this.#dataBytes !== this.#bytesAtStep) {
-        this.#bytesAtStep = this.#dataBytes;
-        this.#arm(stepMs);
-      } else {
-        // Silent for a whole step: the data came before it began, so the silence is at least stepMs.
-        this.#state = QUIET;
-        this.#arm(afterMs - stepMs);
-      }
-      return;
+    if (this.#state === QUIET) {
+      this.#heartbeat();
+    } else if (this.#dataBytes !== this.#bytesAtStep) {
+      this.#bytesAtStep = this.#dataBytes;
+      this.#arm(stepMs);
+    } else {
+      // Silent for a whole step: the data came before it began, so the silence is at least stepMs.
+      this.#state = QUIET;
+      // Nothing left to wait only when heartbeatAfterMs is 1 ms: a 0 ms timer would fire a millisecond late.
+      if (afterMs > stepMs) this.#arm(afterMs - stepMs);
+      else this.#heartbeat();
     }
-    // QUIET: silent for afterMs at least. The next timer is set before the filler goes out: a 'data' or
-    // 'heartbeat' listener that throws must not stop the heartbeat (its error still propagates, as any listener's).
-    this.#arm(afterMs);
+  };
+
+  /** Silent for afterMs at least: the filler, and the next one's timer. */
+  #heartbeat(): void {
+    // The timer is set before the filler goes out: a 'data' or 'heartbeat' listener that throws must not stop
+    // the heartbeat (its error still propagates, as any listener's does).
+    this.#arm(this.#config.afterMs);
     if (this.destroyed) return; // setTimeout threw
     // A flowing reader takes every filler (a fake clock advanced synchronously lets them gather until its
     // next tick); a paused one, or one held back by backpressure, finds at most one waiting, never a pile.
     if (this.readableFlowing === true || this.readableLength === 0) this.#pushFiller();
-  };
+  }
 
   #pushFiller(): void {
     this.#heartbeats += 1;

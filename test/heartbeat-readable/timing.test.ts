@@ -110,6 +110,21 @@ describe('the longest gap', () => {
     stream.destroy();
   });
 
+  it('holds at heartbeatAfterMs 1, where nothing is left to wait after a silent step (a 0 ms timer would fire late)', async () => {
+    const stream = new HeartbeatReadable({ idleLimitMs: 3, heartbeatAfterMs: 1 });
+    const start = Date.now();
+    const arrivals = record(stream);
+    stream.push('a');
+    setTimeout(() => stream.push('b'), 0); // seen by the step at 1 ms; the step at 2 ms finds silence
+    await vi.advanceTimersByTimeAsync(2);
+    expect(arrivals.map((arrival) => [arrival.at - start, arrival.bytes.toString()])).toEqual([
+      [0, 'a'],
+      [0, 'b'],
+      [2, ' '],
+    ]);
+    stream.destroy();
+  });
+
   it('is heartbeatAfterMs exactly after a chunk that came alone', async () => {
     const stream = new HeartbeatReadable({ idleLimitMs: 1_000, heartbeatAfterMs: 940 });
     const start = Date.now();
