@@ -1,5 +1,13 @@
-import type { UploadErrorExplanation } from 'heartbeat-readable/oss';
-import { formatDuration, type PutCommand } from './arguments.js';
+import type {
+  AppendConflictError,
+  AppendGaveUpError,
+  ObjectExistsError,
+  ObjectNotAppendableError,
+  UploadErrorExplanation,
+} from 'heartbeat-readable/oss';
+import { describeFailure } from '../oss/append/errors.js';
+import type { PutCommand } from './arguments.js';
+import { formatDuration, formatSize } from './format.js';
 
 /** What a failed upload's line says for one kind of failure: what happened, and which flag to change. */
 type Advice = (command: PutCommand, error: unknown) => string;
@@ -9,10 +17,20 @@ function firstLineOf(error: unknown): string {
   return typeof message === 'string' && message !== '' ? message.split('\n')[0]! : 'no message';
 }
 
+/** The fields of an appendStream error of that class: read by name, as explainUploadError reads them. */
+function fieldsOf<T>(error: unknown): Partial<T> {
+  return typeof error === 'object' && error !== null ? error : {};
+}
+
+/** The last failure behind an appendStream error that has one. */
+function causeOf(error: unknown): string {
+  return describeFailure((error as { cause?: unknown } | null)?.cause);
+}
+
 /**
  * The command's advice for each kind explainUploadError names. The library's own messages name its
- * API (createOssClient, maxUploadMs); a command's user changes flags. A kind missing here is told in the
- * library's words.
+ * API (createOssClient, maxUploadMs, resume: true); a command's user changes flags. A kind missing here is
+ * told in the library's words. With --append, what is stored follows the advice.
  */
 const ADVICE = new Map<string, Advice>([
   [
@@ -26,7 +44,7 @@ const ADVICE = new Map<string, Advice>([
     'request-time-limit',
     () =>
       'a server or proxy on the way limits how long one request may last, whether bytes flow or not, ' +
-      'so heartbeats cannot help. Use shorter requests: upload each build step as its own object.',
+      'so heartbeats cannot help. Use --append: it sends the input in short appends, and the object grows as it comes.',
   ],
   [
     'client-socket-timeout',
@@ -42,18 +60,77 @@ const ADVICE = new Map<string, Advice>([
   ],
   [
     'source-error',
-    (_command, error) =>
-      `reading standard input failed (${firstLineOf(error)}), so nothing was stored. Look at what feeds heartbeat-put.`,
+    ({ append }, error) =>
+      append
+        ? `reading standard input failed (${firstLineOf(error)}); everything read before it was appended. Look at what feeds heartbeat-put.`
+        : `reading standard input failed (${firstLineOf(error)}), so nothing was stored. Look at what feeds heartbeat-put.`,
   ],
   [
     'aborted',
-    () => 'the upload was cancelled before the input ended, so nothing was stored.',
+    ({ append }) =>
+      append
+        ? 'the appends were cancelled; what was appended stays in the object.'
+        : 'the upload was cancelled before the input ended, so nothing was stored.',
   ],
   [
     'unconfirmed-success',
     () =>
       "the server answered success without OSS's evidence (an ETag and a request id): the object may be missing " +
       'or cut short. A proxy on the way may have cut the body: point --endpoint (or --region) at OSS itself.',
+  ],
+  [
+    'object-exists',
+    ({ key }, error) => {
+      const { objectType, existingBytes } = fieldsOf<ObjectExistsError>(error);
+      const found = `${key} already exists (${objectType}, ${existingBytes} bytes), and --append does not overwrite it.`;
+      return objectType === 'Appendable'
+        ? `${found} Pass --resume to continue it, or choose a new key.`
+        : `${found} Choose a new key: --resume continues only an object that --append created.`;
+    },
+  ],
+  [
+    'not-appendable',
+    ({ key }, error) => {
+      const { objectType } = fieldsOf<ObjectNotAppendableError>(error);
+      return (
+        `${key} is ${objectType ? `a ${objectType} object` : 'not an appendable object'}: OSS appends only to objects that ` +
+        'AppendObject created, so --resume cannot continue it. Choose a new key.'
+      );
+    },
+  ],
+  [
+    'append-conflict',
+    ({ key }, error) => {
+      const { expected, actual } = fieldsOf<AppendConflictError>(error);
+      const what =
+        expected?.length === actual?.length
+          ? `the content of ${key} is not what this run appended (CRC-64 ${actual?.crc64}, expected ${expected?.crc64})`
+          : `another writer changed ${key}: this run expected ${expected?.length} bytes, and found ${actual?.length}`;
+      return `${what}. Give each build a key of its own, and read this object before trusting it.`;
+    },
+  ],
+  [
+    'append-gave-up',
+    ({ append }, error) => {
+      const { attempts, elapsedMs } = fieldsOf<AppendGaveUpError>(error);
+      return (
+        `OSS stayed unreachable or failing for ${((elapsedMs ?? 0) / 1000).toFixed(1)} s and ${attempts} tries (the last: ` +
+        `${causeOf(error)}), past --retry-for (now ${formatDuration(append?.retryForMs ?? 0)}). Raise --retry-for to ride out ` +
+        'longer outages; a later run continues the object with --resume.'
+      );
+    },
+  ],
+  [
+    'append-refused',
+    (_command, error) =>
+      `OSS refused a request (${causeOf(error)}), and retrying cannot help. Check the credentials and what they may do, ` +
+      'the bucket (--bucket) and the key.',
+  ],
+  [
+    'object-too-large',
+    ({ key }, error) =>
+      `the next append would take ${key} past ${formatSize(fieldsOf<{ limitBytes: number }>(error).limitBytes ?? 0)}, ` +
+      "OSS's limit for an appendable object. Continue the log in a new key.",
   ],
 ]);
 

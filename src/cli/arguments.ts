@@ -1,7 +1,15 @@
 import { parseArgs } from 'node:util';
 import ms from 'ms';
 import { describeValue, IDLE_LIMITS, MAX_TIMER_MS, maxHeartbeatAfterMs } from '../options.js';
-import { DEFAULT_MAX_UPLOAD_MS } from 'heartbeat-readable/oss';
+import { constants as bufferConstants } from 'node:buffer';
+import {
+  DEFAULT_FLUSH_INTERVAL_MS,
+  DEFAULT_MAX_APPEND_BYTES,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_MAX_UPLOAD_MS,
+  DEFAULT_RETRY,
+  MAX_APPENDABLE_OBJECT_BYTES,
+} from 'heartbeat-readable/oss';
 import {
   brokenObjectNameRule,
   BUCKET_NAME_RULE,
@@ -12,31 +20,9 @@ import {
   maskedEndpoint,
   REGION_RULE,
 } from '../oss/names.js';
+import { formatDuration, formatSize, SIZE_UNITS } from './format.js';
 import { secretsOf, type Secrets } from './secrets.js';
-
-export const USAGE = `Usage: heartbeat-put [options] <object-key>
-Reads standard input and uploads it to OSS as <object-key>, pushing heartbeats while the input is silent.
-
-  --bucket <name>               env OSS_BUCKET
-  --endpoint <url>              env OSS_ENDPOINT
-  --region <id>                 env OSS_REGION
-  --idle-limit <duration>       the server's idle limit (default 60s); accepts 60000, 60s, 1m
-  --heartbeat-after <duration>  default: half the idle limit; it plus a sixteenth of it must stay under the limit
-  --filler <text>               default ' '
-  --max-upload <duration>       response timeout for the whole upload (default 2h)
-  --content-type <mime>         default text/plain; charset=utf-8
-  --tee                         copy the input to standard output, unchanged, as it passes; if standard
-                                output fails or closes (| head), the copy stops and the upload goes on
-  --local                       upload to an embedded local OSS server (no credentials); say where the object went
-  --quiet                       no status line, no summary
-  -h, --help                    this help
-  -v, --version                 the version
-
-Credentials come from the environment only: OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN
-(or ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN).
-Exit status: 0 uploaded, 1 the upload failed, 2 usage error, 130/143 interrupted (SIGINT/SIGTERM).
-
-Example: make 2>&1 | heartbeat-put --tee logs/build-42.log`;
+import { FLAGS, PARSE_OPTIONS } from './usage.js';
 
 /** A mistake in how the command was called: exit status 2, with a hint to --help. */
 export class UsageError extends Error {
@@ -53,10 +39,20 @@ export type Target =
   | { kind: 'local' }
   | { kind: 'oss'; bucket: string; endpoint?: string; region?: string; credentials: Credentials };
 
+/** How --append uploads: appendStream's options, as the flags set them. */
+export interface AppendSettings {
+  resume: boolean;
+  flushIntervalMs: number;
+  maxAppendBytes: number;
+  maxBufferedBytes: number;
+  retryForMs: number;
+}
+
 export interface PutCommand {
   action: 'put';
   key: string;
   target: Target;
+  /** The stream mode's settings; with --append only idleLimitMs counts, for --local's server. */
   idleLimitMs: number;
   heartbeatAfterMs: number;
   filler: string;
@@ -64,32 +60,11 @@ export interface PutCommand {
   contentType: string;
   tee: boolean;
   quiet: boolean;
+  /** Set with --append: the input goes in appends instead of one long PUT. */
+  append: AppendSettings | undefined;
 }
 
 export type Command = { action: 'help' } | { action: 'version' } | PutCommand;
-
-const optionSpecs = {
-  bucket: { type: 'string' },
-  endpoint: { type: 'string' },
-  region: { type: 'string' },
-  'idle-limit': { type: 'string' },
-  'heartbeat-after': { type: 'string' },
-  filler: { type: 'string' },
-  'max-upload': { type: 'string' },
-  'content-type': { type: 'string' },
-  tee: { type: 'boolean' },
-  local: { type: 'boolean' },
-  quiet: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean', short: 'v' },
-} as const;
-
-/** A duration in the largest unit that states it exactly: 90m, not ms's rounded "2h". */
-export function formatDuration(milliseconds: number): string {
-  const units = [['h', 3_600_000], ['m', 60_000], ['s', 1_000]] as const;
-  const unit = units.find(([, size]) => milliseconds % size === 0);
-  return unit ? `${milliseconds / unit[1]}${unit[0]}` : `${milliseconds}ms`;
-}
 
 /**
  * How a usage error shows a value it refuses: as given, unless it holds a configured secret, or came from
@@ -132,19 +107,36 @@ function credentialsFrom(env: NodeJS.ProcessEnv): Credentials {
   return stsToken ? { accessKeyId, accessKeySecret, stsToken } : { accessKeyId, accessKeySecret };
 }
 
+/** Flags given for the other mode than the one chosen: a usage error that names both flags. */
+function checkModeOf(given: (name: string) => boolean): void {
+  const append = given('append');
+  for (const { name, mode } of FLAGS) {
+    if (mode === undefined || !given(name)) continue;
+    if (mode === 'append' && !append) throw new UsageError(`--${name} works only with --append`);
+    if (mode === 'stream' && append) {
+      throw new UsageError(`--${name} does not work with --append, which sends no heartbeats and no long request`);
+    }
+  }
+}
+
 /** Reads the command line and the environment; throws UsageError for anything the user must fix. */
 export function parseCommand(argv: string[], env: NodeJS.ProcessEnv): Command {
   const secrets = secretsOf(env);
-  let parsed;
+  let values;
+  let positionals;
   try {
-    parsed = parseArgs({ args: argv, options: optionSpecs, allowPositionals: true, strict: true });
+    ({ values, positionals } = parseArgs({ args: argv, options: PARSE_OPTIONS, allowPositionals: true, strict: true }));
   } catch (error) {
     // Node's parseArgs messages can span lines; a usage error is one.
     throw new UsageError((error as Error).message.replace(/\s*\n\s*/g, ' '));
   }
-  const { values, positionals } = parsed;
-  if (values.help) return { action: 'help' };
-  if (values.version) return { action: 'version' };
+  const text = (name: string): string | undefined => {
+    const value = values[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  const on = (name: string): boolean => values[name] === true;
+  if (on('help')) return { action: 'help' };
+  if (on('version')) return { action: 'version' };
 
   if (positionals.length !== 1) {
     throw new UsageError(positionals.length === 0 ? 'missing <object-key>' : `expected one <object-key>, got ${positionals.length}`);
@@ -152,33 +144,39 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv): Command {
   const key = positionals[0]!;
   const brokenRule = brokenObjectNameRule(key);
   if (brokenRule) throw new UsageError(`<object-key> must be ${brokenRule}, got ${shown(key, secrets)}`);
+  checkModeOf((name) => values[name] !== undefined);
 
-  const duration = (option: string, text: string | undefined): number | undefined =>
-    text === undefined ? undefined : parseDuration(option, text, secrets);
-  const idleLimitMs = duration('idle-limit', values['idle-limit']) ?? IDLE_LIMITS.oss;
+  const duration = (option: string): number | undefined => {
+    const given = text(option);
+    return given === undefined ? undefined : parseDuration(option, given, secrets);
+  };
+  const idleLimitMs = duration('idle-limit') ?? IDLE_LIMITS.oss;
   // A heartbeat may come a sixteenth of --heartbeat-after late: the core refuses what could pass the limit.
   const mostAfterMs = maxHeartbeatAfterMs(idleLimitMs);
   if (mostAfterMs === 0) {
-    throw new UsageError(`--idle-limit must be longer than 2ms: no heartbeat fits in less, got ${shown(values['idle-limit']!, secrets)}`);
+    throw new UsageError(`--idle-limit must be longer than 2ms: no heartbeat fits in less, got ${shown(text('idle-limit')!, secrets)}`);
   }
-  const heartbeatAfterMs = duration('heartbeat-after', values['heartbeat-after']) ?? Math.min(idleLimitMs / 2, mostAfterMs);
+  const heartbeatAfterMs = duration('heartbeat-after') ?? Math.min(idleLimitMs / 2, mostAfterMs);
   if (Math.ceil(heartbeatAfterMs) > mostAfterMs) {
     throw new UsageError(
       `--heartbeat-after must be at most ${mostAfterMs}ms for --idle-limit ${formatDuration(idleLimitMs)}, since a heartbeat ` +
-        `may come a sixteenth of it late, got ${shown(values['heartbeat-after']!, secrets)}`,
+        `may come a sixteenth of it late, got ${shown(text('heartbeat-after')!, secrets)}`,
     );
   }
-  const filler = nonEmpty('--filler', values.filler) ?? ' ';
+  const filler = nonEmpty('--filler', text('filler')) ?? ' ';
   if (!filler.isWellFormed()) throw new UsageError(`--filler must be valid text, got ${shown(filler, secrets)}`);
-  const maxUploadMs = duration('max-upload', values['max-upload']) ?? DEFAULT_MAX_UPLOAD_MS;
+  const maxUploadMs = duration('max-upload') ?? DEFAULT_MAX_UPLOAD_MS;
   const contentType = check(
-    { name: '--content-type', value: nonEmpty('--content-type', values['content-type']) ?? 'text/plain; charset=utf-8' },
-    (text) => /^[\t\x20-\x7e]+$/.test(text),
+    { name: '--content-type', value: nonEmpty('--content-type', text('content-type')) ?? 'text/plain; charset=utf-8' },
+    (value) => /^[\t\x20-\x7e]+$/.test(value),
     'one line of printable ASCII such as "text/plain; charset=utf-8"',
     secrets,
   );
+  const append = on('append') ? appendSettings(on('resume'), duration, (option) => sizeOf(option, text(option), secrets)) : undefined;
 
-  const target: Target = values.local ? { kind: 'local' } : ossTarget(values, env, secrets);
+  const target: Target = on('local')
+    ? { kind: 'local' }
+    : ossTarget({ bucket: text('bucket'), endpoint: text('endpoint'), region: text('region') }, env, secrets);
   return {
     action: 'put',
     key,
@@ -188,9 +186,52 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv): Command {
     filler,
     maxUploadMs,
     contentType,
-    tee: values.tee ?? false,
-    quiet: values.quiet ?? false,
+    tee: on('tee'),
+    quiet: on('quiet'),
+    append,
   };
+}
+
+/** The largest append appendStream takes: one Buffer, no larger than an appendable object may grow. */
+const MOST_APPEND_BYTES = Math.min(bufferConstants.MAX_LENGTH, MAX_APPENDABLE_OBJECT_BYTES);
+
+function appendSettings(
+  resume: boolean,
+  duration: (option: string) => number | undefined,
+  size: (option: string) => number | undefined,
+): AppendSettings {
+  const maxAppendBytes = size('max-append') ?? DEFAULT_MAX_APPEND_BYTES;
+  if (maxAppendBytes > MOST_APPEND_BYTES) {
+    throw new UsageError(`--max-append must be at most ${formatSize(MOST_APPEND_BYTES)}, got ${formatSize(maxAppendBytes)}`);
+  }
+  const maxBufferedBytes = size('max-buffered') ?? Math.max(DEFAULT_MAX_BUFFERED_BYTES, maxAppendBytes);
+  if (maxBufferedBytes < maxAppendBytes) {
+    throw new UsageError(
+      `--max-buffered must be at least --max-append (${formatSize(maxAppendBytes)}): one append is held while it is sent, ` +
+        `got ${formatSize(maxBufferedBytes)}`,
+    );
+  }
+  return {
+    resume,
+    flushIntervalMs: duration('flush-interval') ?? DEFAULT_FLUSH_INTERVAL_MS,
+    maxAppendBytes,
+    maxBufferedBytes,
+    retryForMs: duration('retry-for') ?? DEFAULT_RETRY.maxElapsedMs,
+  };
+}
+
+const SIZE = new RegExp(`^(\\d+(?:\\.\\d+)?)(${SIZE_UNITS.map(([unit]) => unit).join('|')})?$`);
+
+/** A whole number of bytes, given as bytes or in binary units (1048576, 512KiB, 1.5MiB): strict, no guessing at "MB". */
+function sizeOf(option: string, given: string | undefined, secrets: Secrets): number | undefined {
+  if (given === undefined) return undefined;
+  const match = SIZE.exec(given);
+  const unit = SIZE_UNITS.find(([name]) => name === match?.[2])?.[1] ?? 1;
+  const bytes = match ? Number(match[1]) * unit : NaN;
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) {
+    throw new UsageError(`--${option} must be a whole number of bytes such as 1048576, 512KiB or 1MiB, got ${shown(given, secrets)}`);
+  }
+  return bytes;
 }
 
 /** A value the user gave, named as given: a flag, or the variable it came from. */

@@ -1,4 +1,5 @@
-import { runHeartbeatPut, SIGNAL_EXIT_CODES } from './run.js';
+import { SIGNAL_EXIT_CODES } from './interrupts.js';
+import { runHeartbeatPut } from './run.js';
 import { secretsOf } from './secrets.js';
 
 const { redact } = secretsOf(process.env);

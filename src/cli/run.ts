@@ -1,15 +1,16 @@
 import { createRequire } from 'node:module';
-import { pipeline, type Readable, type Writable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type OSS from 'ali-oss';
 // The package's own entries, as a user imports them: the command shares their one core.
-import { withHeartbeat } from 'heartbeat-readable';
-import { createOssClient, explainUploadError, putStreamWithHeartbeat } from 'heartbeat-readable/oss';
+import { createOssClient } from 'heartbeat-readable/oss';
 import { startLocalOss, type LocalOss } from 'heartbeat-readable/testing';
-import { adviceFor } from './advice.js';
-import { parseCommand, USAGE, UsageError, type PutCommand } from './arguments.js';
+import { appendUpload } from './append-upload.js';
+import { parseCommand, UsageError, type PutCommand } from './arguments.js';
+import { watchInterrupts } from './interrupts.js';
 import { secretsOf } from './secrets.js';
-import { CLEAR_LINE, startStatusLine } from './status-line.js';
-import { teeTo } from './tee.js';
+import { CLEAR_LINE } from './status-line.js';
+import { streamUpload } from './stream-upload.js';
+import { USAGE } from './usage.js';
 
 export interface CliIo {
   argv: string[];
@@ -21,16 +22,13 @@ export interface CliIo {
   signals: NodeJS.EventEmitter;
 }
 
-export const SIGNAL_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 } as const;
-type HandledSignal = keyof typeof SIGNAL_EXIT_CODES;
-
 function packageVersion(): string {
   // The same relative path from src/cli/ and from the built dist/cli/.
   return (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 }
 
 /** The command's only voice on stderr: whole lines, with every configured secret masked. */
-interface Voice {
+export interface Voice {
   say(line: string): void;
   /** With DEBUG set, the error's stack. */
   debug(error: unknown): void;
@@ -78,76 +76,16 @@ function firstLineOf(error: unknown): string {
 
 async function put(command: PutCommand, io: CliIo, voice: Voice): Promise<number> {
   const startedAt = Date.now();
-  const controller = new AbortController();
-  let interruptedBy: HandledSignal | undefined;
-  const onSignal = (signal: HandledSignal): void => {
-    interruptedBy ??= signal;
-    controller.abort(new Error(`interrupted by ${signal}`));
-  };
-  const onSigint = (): void => onSignal('SIGINT');
-  const onSigterm = (): void => onSignal('SIGTERM');
-  io.signals.on('SIGINT', onSigint);
-  io.signals.on('SIGTERM', onSigterm);
-
+  const interrupts = watchInterrupts(io.signals);
   let local: LocalOss | undefined;
   let client: OSS | undefined;
-  let status: { stop(): void } | undefined;
-  const stopStatus = (): void => {
-    status?.stop();
-    voice.statusShown = false;
-  };
   try {
     local = command.target.kind === 'local' ? await startLocalOss({ idleLimitMs: command.idleLimitMs }) : undefined;
     client = clientFor(command, local);
-
-    const onTeeStop = (reason: string): void => voice.say(`--tee stopped copying to standard output (${reason}); the upload goes on`);
-    const input = command.tee ? pipeline(io.stdin, teeTo(io.stdout, onTeeStop), () => {}) : io.stdin;
-    const body = withHeartbeat(input, {
-      idleLimitMs: command.idleLimitMs,
-      heartbeatAfterMs: command.heartbeatAfterMs,
-      filler: command.filler,
-    });
-    if (io.stderr.isTTY && !command.quiet) {
-      status = startStatusLine(body, io.stderr);
-      voice.statusShown = true;
-    }
-
-    const result = await putStreamWithHeartbeat(client, command.key, body, {
-      mime: command.contentType,
-      signal: controller.signal,
-    });
-    stopStatus();
-    if (!command.quiet) {
-      const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
-      const where = local
-        ? ` to the embedded local OSS at ${local.endpoint}, bucket ${local.bucket} (it stops when heartbeat-put exits)`
-        : '';
-      voice.say(
-        `uploaded ${command.key}${where}: ${result.dataBytes} bytes, ${result.heartbeats} heartbeats, ` +
-          `${seconds} s, ETag ${String(result.res.headers && (result.res.headers as Record<string, string>).etag)}`,
-      );
-    }
-    return 0;
-  } catch (error) {
-    stopStatus();
-    if (error instanceof UsageError) throw error;
-    if (interruptedBy) {
-      voice.say(
-        // putStreamWithHeartbeat's AbortError: whether the whole body had been handed to the request.
-        (error as { bodySent?: unknown }).bodySent === true
-          ? `interrupted by ${interruptedBy} after the whole input was sent: ${command.key} may have been stored ` +
-              "(the server's answer was not awaited)"
-          : `interrupted by ${interruptedBy} before the input ended; the upload was aborted and nothing was stored`,
-      );
-      return SIGNAL_EXIT_CODES[interruptedBy];
-    }
-    const explanation = explainUploadError(error);
-    voice.say(`upload of ${command.key} failed (${explanation.kind}): ${adviceFor(explanation, command, error)}`);
-    voice.debug(error);
-    return 1;
+    const upload = { command, io, voice, client, local, interrupts, startedAt };
+    return await (command.append ? appendUpload(upload, command.append) : streamUpload(upload));
   } finally {
-    io.signals.off('SIGINT', onSigint);
-    io.signals.off('SIGTERM', onSigterm);
+    interrupts.dispose();
     destroyAgents(client);
     await local?.close();
   }

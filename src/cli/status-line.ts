@@ -1,26 +1,44 @@
 import type { HeartbeatReadable } from 'heartbeat-readable';
+import type { AppendProgress } from './append-progress.js';
 
 const REFRESH_MS = 250;
 export const CLEAR_LINE = '\r\x1b[2K';
 
-/**
- * A live line on a terminal's stderr: bytes sent, heartbeats and the current silence of the input.
- * Redrawn in place; `stop()` erases it so the summary line stands alone.
- */
-export function startStatusLine(stream: HeartbeatReadable, stderr: NodeJS.WritableStream): { stop(): void } {
-  let lastBytes = stream.dataBytes;
+/** What the line follows: one long PUT's body, or how far --append has got. */
+export type StatusSource =
+  | { mode: 'stream'; body: Pick<HeartbeatReadable, 'dataBytes' | 'heartbeats'> }
+  | { mode: 'append'; progress: Pick<AppendProgress, 'storedBytes' | 'appends' | 'retries' | 'batchAgeMs'> };
+
+/** Bytes sent, heartbeats, and how long the input has been silent: silence is what heartbeats are for. */
+function streamFrames(body: Pick<HeartbeatReadable, 'dataBytes' | 'heartbeats'>): () => string {
+  let lastBytes = body.dataBytes;
   let lastDataAt = Date.now();
-  const draw = (): void => {
-    if (stream.dataBytes !== lastBytes) {
-      lastBytes = stream.dataBytes;
+  return () => {
+    if (body.dataBytes !== lastBytes) {
+      lastBytes = body.dataBytes;
       lastDataAt = Date.now();
     }
     const silentSeconds = Math.floor((Date.now() - lastDataAt) / 1000);
-    stderr.write(
-      `${CLEAR_LINE}heartbeat-put: ${lastBytes} bytes sent, ${stream.heartbeats} heartbeats, silent ${silentSeconds} s`,
-    );
+    return `${lastBytes} bytes sent, ${body.heartbeats} heartbeats, silent ${silentSeconds} s`;
   };
-  const interval = setInterval(draw, REFRESH_MS);
+}
+
+/** Bytes stored, appends, retries, and how long the oldest unsent byte has waited: what an outage grows. */
+function appendFrames(progress: Extract<StatusSource, { mode: 'append' }>['progress']): () => string {
+  return () => {
+    const ageMs = progress.batchAgeMs();
+    const waiting = ageMs === undefined ? 'nothing waiting' : `batch ${(ageMs / 1000).toFixed(1)} s old`;
+    return `${progress.storedBytes} bytes stored, ${progress.appends} appends, ${progress.retries} retries, ${waiting}`;
+  };
+}
+
+/**
+ * A live line on a terminal's stderr, redrawn in place four times a second; `stop()` erases it so the summary
+ * line stands alone.
+ */
+export function startStatusLine(source: StatusSource, stderr: NodeJS.WritableStream): { stop(): void } {
+  const frame = source.mode === 'stream' ? streamFrames(source.body) : appendFrames(source.progress);
+  const interval = setInterval(() => stderr.write(`${CLEAR_LINE}heartbeat-put: ${frame()}`), REFRESH_MS);
   interval.unref();
   return {
     stop() {

@@ -1,6 +1,16 @@
 import { describe, expect, it, vi } from 'vitest';
 import { adviceFor } from '../../src/cli/advice.js';
 import { parseCommand, type PutCommand } from '../../src/cli/arguments.js';
+import {
+  AppendConflictError,
+  AppendGaveUpError,
+  AppendRefusedError,
+  explainUploadError,
+  ObjectExistsError,
+  ObjectNotAppendableError,
+  ObjectTooLargeError,
+} from '../../src/oss/index.js';
+import type { AppendErrorKind } from '../../src/oss/append/explain.js';
 import type { LocalOss } from '../../src/testing/index.js';
 import { muteUrllibWarnings, useLocalOss } from '../oss/helpers.js';
 import { bodyStarted, ossEnv, runInProcess } from './helpers.js';
@@ -18,7 +28,7 @@ describe("a failed upload's line names the flag to change, never the library's A
   // Each row: the kind explainUploadError named, and what the command's line must say about it.
   const rows: Array<[kind: string, advice: RegExp]> = [
     ['server-idle-close', /heartbeat went after 45s of silence.*Set --idle-limit to its limit, or lower --heartbeat-after/],
-    ['request-time-limit', /heartbeats cannot help\. Use shorter requests/],
+    ['request-time-limit', /heartbeats cannot help\. Use --append: it sends the input in short appends/],
     ['client-socket-timeout', /inactivity timeout \(--max-upload, now 90m\).*Raise --max-upload/],
     ['response-timeout', /longer than --max-upload \(now 90m\).*Raise --max-upload/],
     ['source-error', /^reading standard input failed \(EIO: i\/o error, read\), so nothing was stored/],
@@ -40,11 +50,67 @@ describe("a failed upload's line names the flag to change, never the library's A
     }
   });
 
+  it('source-error and aborted with --append do not say that nothing was stored: appends stay', () => {
+    const appending = parseCommand(['--append', '--local', 'k'], {}) as PutCommand;
+    const error = new Error('EIO: i/o error, read');
+    expect(adviceFor({ kind: 'source-error', message: '' }, appending, error)).toBe(
+      'reading standard input failed (EIO: i/o error, read); everything read before it was appended. Look at what feeds heartbeat-put.',
+    );
+    expect(adviceFor({ kind: 'aborted', message: '' }, appending, error)).toBe(
+      'the appends were cancelled; what was appended stays in the object.',
+    );
+  });
+
   it("drops the API names the library's words give in parentheses", () => {
     const message = 'The server closed the connection while the body was being sent: send shorter requests: append mode (appendStream).';
     expect(adviceFor({ kind: 'other', message }, command, new Error('x'))).toBe(
       'The server closed the connection while the body was being sent: send shorter requests: append mode.',
     );
+  });
+});
+
+describe('every appendStream error kind has a line that names the flag to change', () => {
+  const command = parseCommand(['--append', '--retry-for', '90s', '--local', 'logs/k.log'], {}) as PutCommand;
+  const account = { objectName: 'logs/k.log', storedBytes: 7, unconfirmedBytes: 0, unsentBytes: 0, position: 7, appends: 1, retries: 0 };
+  const denied = Object.assign(new Error('denied'), { name: 'AccessDeniedError', code: 'AccessDenied', status: 403 });
+  const unavailable = Object.assign(new Error('busy'), { name: 'ServiceUnavailableError', code: 'ServiceUnavailable', status: 503 });
+  // Each row: an error as appendStream raises it, its kind, and what the command's line must say.
+  const rows: Array<[kind: AppendErrorKind, error: Error, advice: RegExp]> = [
+    ['object-exists', new ObjectExistsError('Appendable', 500, account),
+      /^logs\/k\.log already exists \(Appendable, 500 bytes\), and --append does not overwrite it\. Pass --resume to continue it, or choose a new key\.$/],
+    ['object-exists', new ObjectExistsError('Normal', 500, account), /\(Normal, 500 bytes\).*Choose a new key: --resume continues only an object that --append created\.$/],
+    ['not-appendable', new ObjectNotAppendableError('Normal', account), /^logs\/k\.log is a Normal object: .*so --resume cannot continue it\. Choose a new key\.$/],
+    ['append-conflict', new AppendConflictError({ length: 14 }, { length: 21 }, account),
+      /^another writer changed logs\/k\.log: this run expected 14 bytes, and found 21\. Give each build a key of its own/],
+    ['append-conflict', new AppendConflictError({ length: 14, crc64: '1' }, { length: 14, crc64: '2' }, account),
+      /^the content of logs\/k\.log is not what this run appended \(CRC-64 2, expected 1\)/],
+    ['append-gave-up', new AppendGaveUpError(12, 90_400, unavailable, account),
+      /^OSS stayed unreachable or failing for 90\.4 s and 12 tries \(the last: ServiceUnavailableError ServiceUnavailable HTTP 503\), past --retry-for \(now 90s\)\. Raise --retry-for .* --resume\.$/],
+    ['append-refused', new AppendRefusedError(denied, account),
+      /^OSS refused a request \(AccessDeniedError AccessDenied HTTP 403\), and retrying cannot help\. .*--bucket/],
+    ['object-too-large', new ObjectTooLargeError(5 * 2 ** 30, 100, account), /past 5GiB, OSS's limit for an appendable object\. Continue the log in a new key\.$/],
+  ];
+
+  it.each(rows)('%s', (kind, error, advice) => {
+    const explanation = explainUploadError(error);
+    expect(explanation.kind).toBe(kind);
+    const text = adviceFor(explanation, command, error);
+    expect(text).toMatch(advice);
+    expect(text).not.toMatch(LIBRARY_WORDS);
+    expect(text).not.toMatch(/resume: true|retry\.attempts|maxElapsedMs/);
+  });
+
+  it('covers every kind appendStream names', () => {
+    // A kind added to the library's type and missing here fails the type check.
+    const kinds: Record<AppendErrorKind, true> = {
+      'append-conflict': true,
+      'append-gave-up': true,
+      'append-refused': true,
+      'not-appendable': true,
+      'object-exists': true,
+      'object-too-large': true,
+    };
+    expect(new Set(rows.map(([kind]) => kind))).toEqual(new Set(Object.keys(kinds)));
   });
 });
 

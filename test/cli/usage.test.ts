@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommand, USAGE } from '../../src/cli/arguments.js';
+import { parseCommand } from '../../src/cli/arguments.js';
+import { FLAGS, USAGE } from '../../src/cli/usage.js';
 import { runInProcess } from './helpers.js';
 
 const FULL = { OSS_ACCESS_KEY_ID: 'id', OSS_ACCESS_KEY_SECRET: 'top-secret-value', OSS_BUCKET: 'b-1', OSS_REGION: 'oss-cn-hangzhou' };
@@ -36,6 +37,19 @@ describe('a usage error exits 2 with one line that says what to fix, and a hint'
     ['missing credentials', ['k'], 'no credentials', /missing credentials: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET/],
     ['a missing bucket', ['k'], 'no bucket', /missing bucket: pass --bucket or set OSS_BUCKET/],
     ['a missing endpoint', ['k'], 'no endpoint', /missing endpoint: pass --endpoint or --region/],
+    // Flags of one mode given in the other: both flags named.
+    ['--resume without --append', ['--resume', 'k'], 'full', /^heartbeat-put: --resume works only with --append$/],
+    ['--flush-interval without --append', ['--flush-interval', '2s', 'k'], 'full', /^heartbeat-put: --flush-interval works only with --append$/],
+    ['--max-append without --append', ['--max-append', '1MiB', 'k'], 'full', /--max-append works only with --append/],
+    ['--max-buffered without --append', ['--max-buffered', '8MiB', 'k'], 'full', /--max-buffered works only with --append/],
+    ['--retry-for without --append', ['--retry-for', '1h', 'k'], 'full', /--retry-for works only with --append/],
+    ['--filler with --append', ['--append', '--filler', '.', 'k'], 'full',
+      /^heartbeat-put: --filler does not work with --append, which sends no heartbeats and no long request$/],
+    ['--heartbeat-after with --append', ['--heartbeat-after', '20s', '--append', 'k'], 'full', /--heartbeat-after does not work with --append/],
+    ['--idle-limit with --append', ['--append', '--idle-limit=90s', 'k'], 'full', /--idle-limit does not work with --append/],
+    ['--max-upload with --append', ['--append', '--max-upload', '3h', 'k'], 'full', /--max-upload does not work with --append/],
+    ['--max-buffered below --max-append', ['--append', '--max-append', '4MiB', '--max-buffered', '2MiB', 'k'], 'full',
+      /^heartbeat-put: --max-buffered must be at least --max-append \(4MiB\): one append is held while it is sent, got 2MiB$/],
   ];
 
   it.each(cases)('%s', async (_name, argv, env, message) => {
@@ -57,6 +71,34 @@ describe('--heartbeat-after and --idle-limit', () => {
   });
 });
 
+describe('--append and its flags', () => {
+  const parsed = (...argv: string[]) => parseCommand([...argv, '--local', 'k'], {});
+
+  it("default to appendStream's defaults; --retry-for is the one retry limit", () => {
+    expect(parsed('--append')).toMatchObject({
+      append: { resume: false, flushIntervalMs: 1_000, maxAppendBytes: 2 ** 20, maxBufferedBytes: 8 * 2 ** 20, retryForMs: 600_000 },
+    });
+    expect(parsed('--append', '--resume', '--flush-interval', '250ms', '--retry-for', '1h')).toMatchObject({
+      append: { resume: true, flushIntervalMs: 250, retryForMs: 3_600_000 },
+    });
+    expect(parsed()).toMatchObject({ append: undefined });
+  });
+
+  it.each([
+    ['1048576', 1_048_576],
+    ['512KiB', 524_288],
+    ['1.5MiB', 1_572_864],
+    ['2GiB', 2 * 2 ** 30],
+    ['100B', 100],
+  ])('take sizes in bytes or binary units: %s', (text, bytes) => {
+    expect(parsed('--append', '--max-append', text, '--max-buffered', '4GiB')).toMatchObject({ append: { maxAppendBytes: bytes } });
+  });
+
+  it('--max-buffered defaults to --max-append when that is larger than 8MiB, as appendStream does', () => {
+    expect(parsed('--append', '--max-append', '16MiB')).toMatchObject({ append: { maxAppendBytes: 16 * 2 ** 20, maxBufferedBytes: 16 * 2 ** 20 } });
+  });
+});
+
 describe('an object key the service would normalise after signing is refused up front', () => {
   // OSS resolves "." and ".." segments after checking the signature: such a key can only fail, as SignatureDoesNotMatch.
   it.each(['logs/../build.log', 'logs/./build.log', '../build.log', 'logs/..'])('%s: exit 2, and the rule says why', async (key) => {
@@ -75,6 +117,11 @@ describe('--help and --version', () => {
     expect(stdout.toString()).toBe(`${USAGE}\n`);
     expect(stdout.toString()).toMatch(/^Usage: heartbeat-put \[options\] <object-key>/);
     expect(stderr).toBe('');
+  });
+
+  it('lists every flag the command takes, and mentions no other', () => {
+    const mentioned = new Set(USAGE.match(/--[a-z][a-z-]*/g));
+    expect([...mentioned].sort()).toEqual(FLAGS.map(({ name }) => `--${name}`).sort());
   });
 
   it("-v prints the package's version, exit 0", async () => {

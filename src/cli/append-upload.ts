@@ -1,0 +1,100 @@
+import { appendStream, explainUploadError, type AppendAccount } from 'heartbeat-readable/oss';
+import { adviceFor } from './advice.js';
+import { AppendProgress } from './append-progress.js';
+import type { AppendSettings } from './arguments.js';
+import { SIGNAL_EXIT_CODES } from './interrupts.js';
+import { inputOf, secondsSince, showStatus, whereStored, type Upload } from './upload.js';
+import { INTERRUPT_GRACE_MS } from './usage.js';
+
+// appendStream keeps what it had stored on a source's error under this registry symbol.
+const APPEND_ACCOUNT = Symbol.for('heartbeat-readable.appendAccount');
+
+/** What an appendStream failure had stored: every error of its own carries it, a source's error under a symbol. */
+function accountOf(error: unknown): AppendAccount | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const fields = error as Partial<AppendAccount> & Record<symbol, AppendAccount | undefined>;
+  if (typeof fields.storedBytes === 'number' && typeof fields.position === 'number') return fields as AppendAccount;
+  return fields[APPEND_ACCOUNT];
+}
+
+function count(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** What the object holds, as far as OSS confirmed it, and how much of it this run appended. */
+function holds(key: string, { position, storedBytes, unconfirmedBytes }: Pick<AppendAccount, 'position' | 'storedBytes' | 'unconfirmedBytes'>): string {
+  if (position === 0 && unconfirmedBytes === 0) return `nothing is stored in ${key}`;
+  const length =
+    unconfirmedBytes > 0
+      ? `${count(position, 'byte')}, or ${position + unconfirmedBytes} if the last append (${count(unconfirmedBytes, 'byte')}) landed`
+      : count(position, 'byte');
+  return `${key} holds ${length}${storedBytes === position ? '' : `, ${storedBytes} of them from this run`}`;
+}
+
+/** What is stored, and what of the input read is not. */
+function accountOfRun(key: string, account: AppendAccount): string {
+  const unsent = account.unsentBytes > 0 ? `; ${count(account.unsentBytes, 'byte')} read from the input are not in it` : '';
+  return `${holds(key, account)}${unsent}`;
+}
+
+/**
+ * --append: the input in appends of at most --max-append bytes, each sent once its oldest byte is
+ * --flush-interval old. An interrupt stops the reading and lets what was read be appended, for at most
+ * INTERRUPT_GRACE_MS or until the next signal; then appendStream stops after the append in flight.
+ */
+export async function appendUpload(upload: Upload, settings: AppendSettings): Promise<number> {
+  const { command, voice, client, interrupts } = upload;
+  const progress = new AppendProgress();
+  const input = inputOf(upload);
+  const meter = progress.meter();
+  input.pipe(meter);
+  input.once('error', (error) => meter.destroy(error));
+  interrupts.windDownFirst(() => {
+    input.unpipe(meter);
+    meter.end();
+  }, INTERRUPT_GRACE_MS);
+  const status = showStatus(upload, { mode: 'append', progress });
+  try {
+    const result = await appendStream(progress.observe(client, command.contentType), command.key, meter, {
+      resume: settings.resume,
+      flushIntervalMs: settings.flushIntervalMs,
+      maxAppendBytes: settings.maxAppendBytes,
+      maxBufferedBytes: settings.maxBufferedBytes,
+      // Bounded by time alone: --retry-for is the one limit a user sets.
+      retry: { attempts: Infinity, maxElapsedMs: settings.retryForMs },
+      signal: interrupts.signal,
+    });
+    status.stop();
+    const stored = { ...result, storedBytes: result.bytes, unconfirmedBytes: 0 };
+    if (interrupts.by) {
+      const readable = result.position === 0 ? '' : ' (everything up to the interrupt is readable)';
+      voice.say(`interrupted by ${interrupts.by}: ${holds(command.key, stored)}${readable}`);
+      return SIGNAL_EXIT_CODES[interrupts.by];
+    }
+    if (!command.quiet) {
+      const object = result.position === result.bytes ? '' : `, the object is ${count(result.position, 'byte')}`;
+      const checksum = result.position === 0 ? '; the input was empty, so no object was created' : `, CRC-64 ${result.crc64 ?? 'unknown'}`;
+      voice.say(
+        `appended ${command.key}${whereStored(upload)}: ${result.bytes} bytes stored${object}, ${count(result.appends, 'append')}, ` +
+          `${count(result.retries, 'retry', 'retries')}, ${secondsSince(upload)}${checksum}`,
+      );
+    }
+    return 0;
+  } catch (error) {
+    status.stop();
+    const account = accountOf(error);
+    const stored = account && accountOfRun(command.key, account);
+    if (interrupts.by) {
+      voice.say(`interrupted by ${interrupts.by}: ${stored ?? 'the upload was aborted'}`);
+      return SIGNAL_EXIT_CODES[interrupts.by];
+    }
+    const explanation = explainUploadError(error);
+    const soFar = stored === undefined ? '' : ` So far, ${stored}.`;
+    voice.say(`append to ${command.key} failed (${explanation.kind}): ${adviceFor(explanation, command, error)}${soFar}`);
+    voice.debug(error);
+    return 1;
+  } finally {
+    // Whatever was not read is no longer wanted: after an interrupt or a failure, stop reading.
+    if (!input.readableEnded) input.destroy();
+  }
+}
