@@ -9,11 +9,11 @@ import { observeSettlement } from './helpers.js';
 /*
  * appendStream against a fake OSS on the fake clock: random bytes cut into random chunks with random
  * silences, random batching options, and random faults on the append and HEAD requests (connection resets
- * before and after OSS applied the append, lost answers, 5xx, an outage). Whatever happens, the object ends
- * up equal to the input, byte for byte, every promise settles once and no timer is left.
+ * before and after OSS applied the append, lost answers, 5xx, a body damaged on the way, an outage). Whatever
+ * happens, the object ends up equal to the input, byte for byte, every promise settles once and no timer is left.
  */
 const RUNS = 200;
-const FAULTS: readonly Fault[] = ['reset-before-apply', 'reset-after-apply', 'drop-response', 500, 503, 'applied-then-500'];
+const FAULTS: readonly Fault[] = ['reset-before-apply', 'reset-after-apply', 'drop-response', 500, 503, 'applied-then-500', 'damaged-in-transit'];
 
 const piece = fc.record({
   bytes: fc.uint8Array({ minLength: 1, maxLength: 2048 }),

@@ -4,11 +4,12 @@ import type { HeartbeatSource } from 'heartbeat-readable';
 import { toNodeReadable } from '../../sources.js';
 import { assertClient, assertObjectName } from '../put-stream-with-heartbeat.js';
 import { markSourceError } from '../source-errors.js';
-import { Appender, loadCrc64 } from './appender.js';
+import { Appender, loadCrc64, STEP_BYTES, type Batch } from './appender.js';
 import { Batcher } from './batcher.js';
 import { AppendAbortedError } from './errors.js';
 import { attachAppendAccount } from './explain.js';
 import { resolveAppendOptions, type AppendStreamOptions } from './options.js';
+import { yieldToEventLoop } from './retry.js';
 
 export interface AppendStreamResult {
   /** The object's key. */
@@ -59,24 +60,40 @@ async function run(
   const input = toNodeReadable(source);
   const { signal } = config;
   let batcher: Batcher | undefined;
+  /** The next batch, taken and prepared while the one before is in flight. */
+  let ahead: Batch | undefined;
   let succeeded = false;
   const stop = (): void => batcher?.stop();
   signal?.addEventListener('abort', stop, { once: true });
   try {
-    const appender = new Appender(client, name, config, await loadCrc64(), () => batcher?.pendingBytes ?? 0);
+    const pendingBytes = (): number => (batcher?.pendingBytes ?? 0) + (ahead?.bytes.length ?? 0);
+    const appender = new Appender(client, name, config, await loadCrc64(), pendingBytes);
     const aborted = (): AppendAbortedError => new AppendAbortedError(signal?.reason, appender.account());
     if (signal?.aborted) throw aborted();
     // Read from the start: the first lines' flush clock runs while the object is looked up.
     const batches = (batcher = new Batcher(input, config));
-    if (!(await appender.start())) throw aborted();
-    for (;;) {
-      const batch = await batches.next().catch((error: unknown) => {
+    const nextBatch = async (): Promise<Batch | undefined> => {
+      const bytes = await batches.next().catch((error: unknown) => {
         markSourceError(error);
         attachAppendAccount(error, appender.account());
         throw error;
       });
-      if (batch === undefined || !(await appender.append(batch))) break;
-      batches.release(batch.length);
+      return bytes && appender.prepare(bytes);
+    };
+    if (!(await appender.start())) throw aborted();
+    // A fast source has the next batch due already: it is prepared while the one before is in flight, once
+    // a turn of the event loop has let that one's body go out, when it is large enough to matter.
+    const prepareAhead = async (sending: Batch): Promise<void> => {
+      if (sending.bytes.length > STEP_BYTES) await yieldToEventLoop();
+      const bytes = batches.takeIfDue();
+      ahead = bytes && appender.prepare(bytes);
+    };
+    for (let batch = await nextBatch(); batch !== undefined; ) {
+      const [stored] = await Promise.all([appender.append(batch), prepareAhead(batch)]);
+      if (!stored) break;
+      batches.release(batch.bytes.length);
+      batch = ahead ?? (await nextBatch());
+      ahead = undefined;
     }
     if (signal?.aborted) throw aborted();
     succeeded = true;

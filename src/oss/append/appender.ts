@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type OSS from 'ali-oss';
 import { crc64InSlices } from '../../crc64.js';
 import {
@@ -11,9 +12,12 @@ import {
   type AppendAccount,
 } from './errors.js';
 import { MAX_APPENDABLE_OBJECT_BYTES, type AppendConfig } from './options.js';
-import { Backoff, sleep } from './retry.js';
+import { Backoff, sleep, yieldToEventLoop } from './retry.js';
 
 type Crc64 = (bytes: Buffer, previous: string) => string;
+
+/** How much of a batch's CRC-64 is worked out between two turns of the event loop. */
+export const STEP_BYTES = 128 * 1024;
 
 /** The CRC-64 of no bytes, as OSS writes it. */
 const EMPTY_CRC64 = '0';
@@ -30,6 +34,14 @@ export function loadCrc64(): Promise<Crc64> {
   return loadingCrc64;
 }
 
+export interface Batch {
+  bytes: Buffer;
+  /** Sent as Content-MD5 with every try, so OSS refuses a body that arrived damaged. */
+  md5: string;
+  /** The object's CRC-64 once the batch is in it: worked out once, while the first try is in flight. */
+  crc64?: { value: string | undefined };
+}
+
 interface ObjectState {
   /** Undefined: there is no such object. */
   type: string | undefined;
@@ -43,14 +55,15 @@ function header(response: { headers: object }, name: string): string | undefined
 }
 
 /**
- * Whether a failed request may or may not have been applied, so that the object's length must be read before
- * sending again: network errors and timeouts (ali-oss status -1 and -2), 5xx, 408 and 429, and
- * PositionNotEqualToLength (an ali-oss retry of an append that had landed ends so too).
+ * Whether a retry can fix a failed request: those that may or may not have been applied, so that the object's
+ * length must be read before sending again (network errors and timeouts: ali-oss status -1 and -2; 5xx, 408 and
+ * 429; PositionNotEqualToLength, as an ali-oss retry of an append that had landed ends), and a body that arrived
+ * damaged (InvalidDigest: OSS checked the Content-MD5 and refused it).
  */
-function outcomeUnknown(error: unknown): boolean {
+function retriable(error: unknown): boolean {
   if (typeof error !== 'object' || error === null || error instanceof AppendStreamError) return false;
   const { status, name, code } = error as Record<string, unknown>;
-  if (code === 'PositionNotEqualToLength') return true;
+  if (code === 'PositionNotEqualToLength' || code === 'InvalidDigest') return true;
   if (name === 'ResponseTimeoutError' || name === 'ConnectionTimeoutError') return true;
   return typeof status === 'number' && (status === -1 || status === -2 || status >= 500 || status === 408 || status === 429);
 }
@@ -69,7 +82,7 @@ export class Appender {
   appends = 0;
   retries = 0;
   /** The batch being appended, until it is stored. */
-  #batch: Buffer | undefined;
+  #batch: Batch | undefined;
 
   constructor(
     private readonly client: OSS,
@@ -80,7 +93,7 @@ export class Appender {
   ) {}
 
   account(): AppendAccount {
-    const batchBytes = this.#batch?.length ?? 0;
+    const batchBytes = this.#batch?.bytes.length ?? 0;
     return {
       objectName: this.name,
       storedBytes: this.storedBytes,
@@ -104,52 +117,83 @@ export class Appender {
     return true;
   }
 
+  /** `bytes` ready to append: its MD5 worked out (ali-oss would copy the body to do it). */
+  prepare(bytes: Buffer): Batch {
+    return { bytes, md5: createHash('md5').update(bytes).digest('base64') };
+  }
+
   /** Appends `batch` at the object's end. False: the signal aborted before it landed. */
-  async append(batch: Buffer): Promise<boolean> {
+  async append(batch: Batch): Promise<boolean> {
     this.#batch = batch;
-    if (this.position + batch.length > MAX_APPENDABLE_OBJECT_BYTES) {
-      throw new ObjectTooLargeError(MAX_APPENDABLE_OBJECT_BYTES, batch.length, this.account());
+    if (this.position + batch.bytes.length > MAX_APPENDABLE_OBJECT_BYTES) {
+      throw new ObjectTooLargeError(MAX_APPENDABLE_OBJECT_BYTES, batch.bytes.length, this.account());
     }
     return (await this.#retrying(() => this.#tryAppend(batch))) === true;
   }
 
-  async #tryAppend(batch: Buffer): Promise<true | undefined> {
+  async #tryAppend(batch: Batch): Promise<true | undefined> {
+    const end = this.position + batch.bytes.length;
     if (this.unconfirmedBytes > 0) {
       const state = await this.#head();
       if (state.type !== undefined && state.type !== 'Appendable') throw new ObjectNotAppendableError(state.type, this.account());
-      if (state.length === this.position + batch.length) return this.#landed(batch, state.crc64);
+      if (state.length === end) return this.#landed(batch, state.crc64);
       if (state.length !== this.position) {
         // Shorter than with this batch: the batch is not in it.
-        if (state.length < this.position + batch.length) this.unconfirmedBytes = 0;
-        throw new AppendConflictError({ length: this.position + batch.length }, { length: state.length }, this.account());
+        if (state.length < end) this.unconfirmedBytes = 0;
+        throw new AppendConflictError({ length: end }, { length: state.length }, this.account());
       }
       // It did not land.
       this.unconfirmedBytes = 0;
       if (this.config.signal?.aborted) return undefined;
     }
-    this.unconfirmedBytes = batch.length;
-    const { res, nextAppendPosition } = await this.client
-      .append(this.name, batch, { position: String(this.position), timeout: this.config.requestTimeoutMs })
+    this.unconfirmedBytes = batch.bytes.length;
+    const request = this.client
+      .append(this.name, batch.bytes, {
+        position: String(this.position),
+        timeout: this.config.requestTimeoutMs,
+        headers: { 'Content-MD5': batch.md5 },
+      })
       .catch((error: unknown) => {
         // An answer that says the append was refused says it was not applied.
-        if (!outcomeUnknown(error)) this.unconfirmedBytes = 0;
+        if (!retriable(error)) this.unconfirmedBytes = 0;
         throw error;
       });
-    const expected = this.position + batch.length;
-    const next = nextAppendPosition === undefined ? expected : Number(nextAppendPosition);
-    if (next !== expected) throw new AppendConflictError({ length: expected }, { length: next }, this.account());
+    await this.#workOutCrc64(batch);
+    const { res, nextAppendPosition } = await request;
+    const next = nextAppendPosition === undefined ? end : Number(nextAppendPosition);
+    if (next !== end) throw new AppendConflictError({ length: end }, { length: next }, this.account());
     return this.#landed(batch, header(res, 'x-oss-hash-crc64ecma'));
   }
 
-  #landed(batch: Buffer, reported: string | undefined): true {
-    const expected = this.crc64 === undefined ? undefined : this.crc64Of(batch, this.crc64);
+  /**
+   * Works the expected CRC-64 out while OSS handles the request, not after it answers. A large batch goes in
+   * slices, each after a turn of the event loop, so the request's body goes out first and keeps going out
+   * meanwhile; a small one takes no time worth a turn.
+   */
+  async #workOutCrc64(batch: Batch): Promise<void> {
+    if (batch.crc64 !== undefined || this.crc64 === undefined || batch.bytes.length <= STEP_BYTES) return;
+    let crc = this.crc64;
+    for (let offset = 0; offset < batch.bytes.length; offset += STEP_BYTES) {
+      await yieldToEventLoop();
+      crc = this.crc64Of(batch.bytes.subarray(offset, offset + STEP_BYTES), crc);
+    }
+    batch.crc64 = { value: crc };
+  }
+
+  #expectedCrc64(batch: Batch): string | undefined {
+    batch.crc64 ??= { value: this.crc64 === undefined ? undefined : this.crc64Of(batch.bytes, this.crc64) };
+    return batch.crc64.value;
+  }
+
+  #landed(batch: Batch, reported: string | undefined): true {
+    const expected = this.#expectedCrc64(batch);
     if (reported !== undefined && expected !== undefined && reported !== expected) {
-      const length = this.position + batch.length;
+      const length = this.position + batch.bytes.length;
       throw new AppendConflictError({ length, crc64: expected }, { length, crc64: reported }, this.account());
     }
     this.crc64 = reported ?? expected;
-    this.position += batch.length;
-    this.storedBytes += batch.length;
+    this.position += batch.bytes.length;
+    this.storedBytes += batch.bytes.length;
     this.appends += 1;
     this.unconfirmedBytes = 0;
     this.#batch = undefined;
@@ -187,7 +231,7 @@ export class Appender {
       try {
         return await step();
       } catch (error) {
-        if (!outcomeUnknown(error)) throw this.#refusal(error);
+        if (!retriable(error)) throw this.#refusal(error);
         if (signal?.aborted) continue;
         const delay = backoff.next();
         if (delay === undefined) throw new AppendGaveUpError(backoff.failures, backoff.elapsedMs, error, this.account());

@@ -91,11 +91,22 @@ export class Batcher {
         await this.#sleep(undefined);
         continue;
       }
-      const full = this.#pendingBytes >= this.#limits.maxAppendBytes;
-      const dueIn = full || this.#ended || this.#error ? 0 : this.#chunks[0]!.at + this.#limits.flushIntervalMs - Date.now();
+      const dueIn = this.#msUntilDue();
       if (dueIn <= 0) return this.#take();
       await this.#sleep(dueIn);
     }
+  }
+
+  /** The next batch if it is due now, without waiting; never throws. */
+  takeIfDue(): Buffer | undefined {
+    if (this.#stopped || this.#pendingBytes === 0 || this.#msUntilDue() > 0) return undefined;
+    return this.#take();
+  }
+
+  /** With bytes pending: how long until they are due. */
+  #msUntilDue(): number {
+    if (this.#pendingBytes >= this.#limits.maxAppendBytes || this.#ended || this.#error) return 0;
+    return this.#chunks[0]!.at + this.#limits.flushIntervalMs - Date.now();
   }
 
   /** The bytes of a batch are stored: they no longer count against maxBufferedBytes. */

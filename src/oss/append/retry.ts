@@ -47,3 +47,11 @@ export function sleep(ms: number, signal: AbortSignal | undefined): Promise<void
     signal?.addEventListener('abort', done, { once: true });
   });
 }
+
+/**
+ * Resolves after a turn of the event loop, so I/O waiting meanwhile (a request's body) goes out. The global
+ * setImmediate, looked up at call time: fake timers drive it as they drive the rest.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type OSS from 'ali-oss';
 import { crc64 } from 'crc64-ecma182.js';
 
@@ -5,9 +6,17 @@ import { crc64 } from 'crc64-ecma182.js';
  * What can happen to one request. 'reset-before-apply': the connection drops before OSS applies it;
  * 'reset-after-apply': OSS applies it, then the connection drops; 'drop-response': OSS applies it and the
  * answer never comes (the client's timeout ends the wait); 500/503: OSS answers so without applying it;
- * 'applied-then-500': OSS applies it and still answers 500.
+ * 'applied-then-500': OSS applies it and still answers 500. 'damaged-in-transit': one byte of an append's body
+ * arrives changed; OSS refuses it (400 InvalidDigest) when it came with a Content-MD5, and stores it otherwise.
  */
-export type Fault = 'reset-before-apply' | 'reset-after-apply' | 'drop-response' | 500 | 503 | 'applied-then-500';
+export type Fault =
+  | 'reset-before-apply'
+  | 'reset-after-apply'
+  | 'drop-response'
+  | 500
+  | 503
+  | 'applied-then-500'
+  | 'damaged-in-transit';
 
 export interface FakeObject {
   type: 'Appendable' | 'Normal';
@@ -22,6 +31,8 @@ export interface FakeRequest {
   bytes?: number;
   /** The fault it met, if any. */
   fault?: Fault | 'offline';
+  /** The Content-MD5 header sent with it. */
+  md5?: string;
 }
 
 export interface FakeOssOptions {
@@ -29,7 +40,7 @@ export interface FakeOssOptions {
   latencyMs?: number;
   /** Whether answers carry x-oss-hash-crc64ecma. Default true. */
   crc?: boolean;
-  /** Stores a different byte than it was sent (the first of each append): a mis-applied append. */
+  /** Stores a different byte than it applied the MD5 check to (the first of each append): a mis-applied append. */
   corrupt?: boolean;
 }
 
@@ -39,6 +50,9 @@ function crcOf(bytes: Buffer, previous = '0'): string {
   for (let offset = 0; offset < bytes.length; offset += 2 ** 20) crc = crc64(bytes.subarray(offset, offset + 2 ** 20), crc);
   return crc;
 }
+
+/** `bytes` with the first byte changed. */
+const damaged = (bytes: Buffer): Buffer => Buffer.concat([Buffer.from([bytes[0]! ^ 0xff]), bytes.subarray(1)]);
 
 /** An error shaped as ali-oss 6.23 raises it. */
 function aliOssError(message: string, fields: { name: string; status?: number; code?: string }): Error {
@@ -117,12 +131,20 @@ export function fakeOss(options: FakeOssOptions = {}): {
   }
 
   const client = {
-    async append(name: string, bytes: Buffer, { position, timeout }: { position: string; timeout?: number }) {
-      return request({ method: 'append', at: Date.now(), position: Number(position), bytes: bytes.length }, timeout, () => {
+    async append(
+      name: string,
+      bytes: Buffer,
+      { position, timeout, headers }: { position: string; timeout?: number; headers?: Record<string, string> },
+    ) {
+      const md5 = headers?.['Content-MD5'];
+      const entry: FakeRequest = { method: 'append', at: Date.now(), position: Number(position), bytes: bytes.length, md5 };
+      return request(entry, timeout, () => {
+        const arrived = entry.fault === 'damaged-in-transit' ? damaged(bytes) : bytes;
+        if (md5 !== undefined && md5 !== createHash('md5').update(arrived).digest('base64')) throw statusError(400, 'InvalidDigest');
         const object = objects.get(name);
         if (object?.type === 'Normal') throw statusError(409, 'ObjectNotAppendable');
         if ((object?.body.length ?? 0) !== Number(position)) throw statusError(409, 'PositionNotEqualToLength');
-        const stored = applyAppend(name, corrupt ? Buffer.concat([Buffer.from([bytes[0]! ^ 0xff]), bytes.subarray(1)]) : bytes);
+        const stored = applyAppend(name, corrupt ? damaged(arrived) : arrived);
         const headers = { 'x-oss-next-append-position': String(stored.body.length), ...crcHeader(stored) };
         return { name, url: '', res: { status: 200, headers, size: 0, rt: 0 }, nextAppendPosition: String(stored.body.length) };
       });

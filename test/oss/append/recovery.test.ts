@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type OSS from 'ali-oss';
 import { describe, expect, it } from 'vitest';
 import { AppendConflictError, ObjectNotAppendableError } from '../../../src/oss/index.js';
@@ -113,6 +114,19 @@ describe('appendStream exactly once (fake clock, fake OSS)', () => {
     expect(error.expected.crc64).not.toBe(error.actual.crc64);
     expect(error.message).toMatch(/^The content of logs\/build-42\.log is not what this call appended: its CRC-64 is \d+, expected \d+\. /);
     expect(error.storedBytes).toBe(0);
+  });
+
+  it("sends each batch's MD5 as Content-MD5, so OSS refuses a body damaged on the way, and sends it again", async () => {
+    const run = await startRun({ retry: RETRY });
+    run.fake.failNext('append', 'damaged-in-transit');
+    run.source.push('line\n');
+    run.source.push(null);
+    await runUntil(run.done);
+    expect(run.fake.body(KEY)?.toString()).toBe('line\n');
+    expect(run.appends()).toEqual([
+      expect.objectContaining({ fault: 'damaged-in-transit', md5: createHash('md5').update('line\n').digest('base64') }),
+      expect.objectContaining({ fault: undefined, position: 0 }),
+    ]);
   });
 
   it('computes the CRC-64 itself when OSS sends none', async () => {
