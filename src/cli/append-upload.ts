@@ -28,7 +28,8 @@ function holds(key: string, { position, storedBytes, unconfirmedBytes }: Pick<Ap
     unconfirmedBytes > 0
       ? `${count(position, 'byte')}, or ${position + unconfirmedBytes} if the last append (${count(unconfirmedBytes, 'byte')}) landed`
       : count(position, 'byte');
-  return `${key} holds ${length}${storedBytes === position ? '' : `, ${storedBytes} of them from this run`}`;
+  const fromRun = storedBytes === position ? '' : storedBytes === 0 ? ', none from this run' : `, ${storedBytes} of them from this run`;
+  return `${key} holds ${length}${fromRun}`;
 }
 
 /** What is stored, and what of the input read is not. */

@@ -32,6 +32,8 @@ async function feed(stdin: Writable, input: Input, stopped: () => boolean, exite
 export interface InProcessRun {
   /** Where SIGINT and SIGTERM arrive: emit on it to interrupt the command. */
   signals: EventEmitter;
+  /** The command's standard input, which `input` is written to. */
+  stdin: PassThrough;
   done: Promise<Printed & { code: number }>;
 }
 
@@ -55,7 +57,7 @@ export function runInProcess(
   let finished = false;
   const running = runHeartbeatPut({ argv, env, stdin, stdout, stderr, signals }).finally(() => (finished = true));
   void feed(stdin, input, () => finished || stdin.destroyed, running);
-  return { signals, done: running.then((code) => ({ code, stdout: Buffer.concat(out), stderr: err })) };
+  return { signals, stdin, done: running.then((code) => ({ code, stdout: Buffer.concat(out), stderr: err })) };
 }
 
 export interface CliRun {
@@ -100,6 +102,11 @@ function shellQuote(text: string): string {
 /** Resolves once `local` has received body bytes: the command has started and the silence can begin. */
 export function bodyStarted(local: LocalOss): () => Promise<unknown> {
   return () => vi.waitFor(() => expect(local.stats().maxBodyGapMs).toBeGreaterThan(0), { timeout: 20_000, interval: 20 });
+}
+
+/** Resolves once `local` holds `key` with exactly `content`: appended, and readable. */
+export function holds(local: LocalOss, key: string, content: string): () => Promise<unknown> {
+  return () => vi.waitFor(() => expect(local.getObject(key)?.toString()).toBe(content), { timeout: 20_000, interval: 20 });
 }
 
 /** The environment a build runner would set to reach `local`. */

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
-import { beforeAll, describe, expect, it } from 'vitest';
+import OSS from 'ali-oss';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { secretsOf } from '../../src/cli/secrets.js';
 import { startLocalOss } from '../../src/testing/index.js';
 import { muteUrllibWarnings } from '../oss/helpers.js';
@@ -52,8 +53,10 @@ interface Row {
   target?: 'local' | 'refused';
   /** Real process: the command's own guards (library output on stderr, DEBUG, signals) take part. */
   real?: boolean;
-  /** Interrupt with SIGINT once the body has started. */
+  /** Interrupt with SIGINT once the body has started, or the first append landed. */
   interrupt?: boolean;
+  /** The object exists already. */
+  existing?: boolean;
   code: number;
 }
 
@@ -88,6 +91,11 @@ const rows: Row[] = [
   { what: 'an unknown option holding the secret', argv: [`--endpont=https://id:${SECRET}@oss.example.com`, 'k'], code: 2 },
   { what: 'an option without its value, the next argument the token', argv: ['k', '--idle-limit', `-${TOKEN}`], code: 2 },
   { what: 'two keys, both secrets', argv: [SECRET, TOKEN], code: 2 },
+  { what: '--max-append holding the secret', argv: ['--append', '--max-append', SECRET, 'k'], code: 2 },
+  { what: '--max-buffered holding the token', argv: ['--append', '--max-buffered', TOKEN, 'k'], code: 2 },
+  { what: '--flush-interval holding the secret, lowercased', argv: ['--append', '--flush-interval', `${lower}ms`, 'k'], code: 2 },
+  { what: '--retry-for holding the token', argv: ['--append', '--retry-for', TOKEN, 'k'], code: 2 },
+  { what: '--resume without --append, the secret in the key', argv: ['--resume', `logs/${SECRET}.log`], code: 2 },
   // Missing pieces, with every secret planted.
   { what: 'no key', argv: [], code: 2 },
   { what: 'no bucket', argv: ['k'], env: { OSS_BUCKET: '' }, code: 2 },
@@ -103,10 +111,20 @@ const rows: Row[] = [
     env: { OSS_ACCESS_KEY_SECRET: WRONG_SECRET, DEBUG: '1' }, code: 1 },
   { what: "a rejected signature, with DEBUG=* (ali-oss's debug output shows the signed token)", argv: ['k.log'], target: 'local',
     real: true, env: { OSS_ACCESS_KEY_SECRET: WRONG_SECRET, DEBUG: '*' }, code: 1 },
+  { what: 'an append refused by a wrong secret, the token in the key', argv: ['--append', `logs/${TOKEN}.log`], target: 'local',
+    env: { OSS_ACCESS_KEY_SECRET: WRONG_SECRET }, code: 1 },
+  { what: 'an append refused by a wrong secret, with DEBUG=* in the real command', argv: ['--append', 'k.log'], target: 'local', real: true,
+    env: { OSS_ACCESS_KEY_SECRET: WRONG_SECRET, DEBUG: '*' }, code: 1 },
+  { what: 'appends giving up on a refused connection, the secret in the key', argv: ['--append', '--retry-for', '300ms', `logs/${SECRET}.log`],
+    target: 'refused', code: 1 },
+  { what: 'an existing object, the secret in the key', argv: ['--append', `logs/${SECRET}.log`], target: 'local', existing: true, code: 1 },
   // Interrupted.
   { what: 'SIGINT mid-upload, the secret in the key', argv: [`logs/${SECRET}.log`], target: 'local', interrupt: true, code: 130 },
   { what: 'SIGINT mid-upload in the real command, the token in the key', argv: [`logs/${TOKEN}.log`], target: 'local', interrupt: true,
     real: true, code: 130 },
+  { what: 'SIGINT mid-append, the secret in the key', argv: ['--append', `logs/${SECRET}.log`], target: 'local', interrupt: true, code: 130 },
+  { what: 'SIGINT mid-append in the real command, the token in the key', argv: ['--append', '--flush-interval', '100ms', `logs/${TOKEN}.log`],
+    target: 'local', interrupt: true, real: true, code: 130 },
 ];
 
 describe('no configured secret or token is ever printed, whatever the path', () => {
@@ -120,8 +138,10 @@ describe('no configured secret or token is ever printed, whatever the path', () 
       const env: Record<string, string> = { ...PLANTED, ...target, ...row.env };
       const input: Input = row.interrupt ? ['partial\n', 30_000] : ['log\n'];
       const run = row.real ? runCli(row.argv, env, input) : runInProcess(row.argv, env, input);
+      if (row.existing) await new OSS(local!.clientOptions()).append(row.argv.at(-1)!, Buffer.from('earlier\n'));
       if (row.interrupt) {
-        await bodyStarted(local!)();
+        if (row.argv.includes('--append')) await vi.waitFor(() => expect(local!.stats().appends).toBeGreaterThan(0), { timeout: 20_000 });
+        else await bodyStarted(local!)();
         if ('child' in run) run.child.kill('SIGINT');
         else run.signals.emit('SIGINT');
       }

@@ -399,6 +399,8 @@ const notADuration = (flag: string, text: string): string =>
   `${flag} must be a positive duration such as 60000, 60s or 1m, got ${JSON.stringify(text)}`;
 const tooLate = (shown: string): string =>
   `--heartbeat-after must be at most 56469ms for --idle-limit 1m, since a heartbeat may come a sixteenth of it late, got ${shown}`;
+const notASize = (flag: string, text: string): string =>
+  `${flag} must be a whole number of bytes such as 1048576, 512KiB or 1MiB, got ${JSON.stringify(text)}`;
 const badKey = (shown: string): string =>
   `<object-key> must be 1 to 1023 bytes of UTF-8 that do not start with "/" or "\\" and hold no control characters, got ${shown}`;
 const badEndpoint = (shown: string): string =>
@@ -455,6 +457,27 @@ const cliRows: CliRow[] = [
   ['<object-key> absurdly long', ['k'.repeat(1024)], badKey(`"${'k'.repeat(60)}"... (1024 characters)`)],
   ['--tee with a value', ['--tee=yes', 'k'], /^Option '--tee' does not take an argument$/],
   ['--local with a value', ['--local=1', 'k'], /^Option '--local' does not take an argument$/],
+  ['--append with a value', ['--append=yes', 'k'], /^Option '--append' does not take an argument$/],
+  ['--resume with a value', ['--append', '--resume=1', 'k'], /^Option '--resume' does not take an argument$/],
+  ['--flush-interval zero', ['--append', '--flush-interval', '0', 'k'], notADuration('--flush-interval', '0')],
+  ['--flush-interval NaN', ['--append', '--flush-interval', 'NaN', 'k'], notADuration('--flush-interval', 'NaN')],
+  ['--flush-interval past the longest timer', ['--append', '--flush-interval', '25d', 'k'], notADuration('--flush-interval', '25d')],
+  ['--retry-for negative', ['--append', '--retry-for=-1m', 'k'], notADuration('--retry-for', '-1m')],
+  ['--retry-for empty', ['--append', '--retry-for', '', 'k'], notADuration('--retry-for', '')],
+  ['--max-append in decimal units (ambiguous)', ['--append', '--max-append', '1MB', 'k'], notASize('--max-append', '1MB')],
+  ['--max-append zero', ['--append', '--max-append', '0', 'k'], notASize('--max-append', '0')],
+  ['--max-append negative', ['--append', '--max-append=-1KiB', 'k'], notASize('--max-append', '-1KiB')],
+  ['--max-append not whole bytes', ['--append', '--max-append', '0.1KiB', 'k'], notASize('--max-append', '0.1KiB')],
+  ['--max-append empty', ['--append', '--max-append', '', 'k'], notASize('--max-append', '')],
+  ['--max-append with a space', ['--append', '--max-append', '1 MiB', 'k'], notASize('--max-append', '1 MiB')],
+  ['--max-append in lowercase units', ['--append', '--max-append', '1mib', 'k'], notASize('--max-append', '1mib')],
+  ['--max-append Infinity', ['--append', '--max-append', 'Infinity', 'k'], notASize('--max-append', 'Infinity')],
+  // The largest Buffer (4GiB on Node 20) or the 5GiB an appendable object may hold.
+  ['--max-append past the largest append', ['--append', '--max-append', '6GiB', 'k'], /^--max-append must be at most [45]GiB, got 6GiB$/],
+  ['--max-buffered past the safe integers', ['--append', '--max-buffered', '9007199254740993', 'k'],
+    notASize('--max-buffered', '9007199254740993')],
+  ['--max-buffered below the default --max-append', ['--append', '--max-buffered', '512KiB', 'k'],
+    '--max-buffered must be at least --max-append (1MiB): one append is held while it is sent, got 512KiB'],
 ];
 
 describe('heartbeat-put: bad flags are usage errors in one line naming the flag', () => {
