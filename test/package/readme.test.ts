@@ -8,6 +8,9 @@
  * - a block after `<!-- run by FILE -->` is a contributor command that FILE runs verbatim (CI, the demo test).
  */
 import { execFile } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,38 +48,58 @@ export function codeBlocks(markdown: string): Block[] {
 
 const blocks = codeBlocks(readFileSync(join(ROOT, 'README.md'), 'utf8'));
 
-let local: LocalOss;
-let env: Record<string, string>;
+let testing: { startLocalOss: typeof startLocalOss };
+let uploadSink: Server;
+let baseEnv: Record<string, string>;
 const work = join(INSTALLED, 'readme');
 
 beforeAll(async () => {
   await installedPackage();
   mkdirSync(work, { recursive: true });
   // The installed testing entry, as a user's test would load it.
-  const testing = (await import(join(INSTALLED, 'node_modules', 'heartbeat-readable', 'dist', 'testing', 'index.js'))) as {
-    startLocalOss: typeof startLocalOss;
-  };
-  local = await testing.startLocalOss();
+  testing = (await import(join(INSTALLED, 'node_modules', 'heartbeat-readable', 'dist', 'testing', 'index.js'))) as typeof testing;
+  // Where the "any HTTP client" example sends its body: any server that takes a PUT.
+  uploadSink = createServer((req, res) => req.resume().on('end', () => res.end()));
+  await once(uploadSink.listen(0, '127.0.0.1'), 'listening');
   const stubs = mkdtempSync(join(tmpdir(), 'readme-bin-'));
   // A stand-in for the user's build: two steps with a short silence between them.
   writeFileSync(join(stubs, 'make'), '#!/bin/sh\necho "[1/2] compile"\nsleep 0.2\necho "[2/2] link"\n');
   chmodSync(join(stubs, 'make'), 0o755);
-  env = {
+  baseEnv = {
     PATH: [join(INSTALLED, 'node_modules', '.bin'), stubs, process.env.PATH ?? ''].join(':'),
     HOME: process.env.HOME ?? tmpdir(),
-    OSS_ENDPOINT: local.endpoint,
-    OSS_BUCKET: local.bucket,
-    OSS_REGION: 'oss-cn-hangzhou',
-    OSS_ACCESS_KEY_ID: local.accessKeyId,
-    OSS_ACCESS_KEY_SECRET: local.accessKeySecret,
+    UPLOAD_URL: `http://127.0.0.1:${(uploadSink.address() as AddressInfo).port}/logs/build-42.log`,
   };
 }, 120_000);
 
-afterAll(async () => {
-  await local?.close();
+afterAll(() => {
+  uploadSink?.close();
 });
 
-async function run(command: string, args: string[], cwd = work): Promise<{ code: number; stdout: string; stderr: string }> {
+/** Each block gets a bucket of its own: a fresh local OSS server, as OSS_* variables. */
+async function withLocalOss<T>(use: (env: Record<string, string>) => Promise<T>): Promise<T> {
+  const local: LocalOss = await testing.startLocalOss();
+  try {
+    return await use({
+      ...baseEnv,
+      OSS_ENDPOINT: local.endpoint,
+      OSS_BUCKET: local.bucket,
+      OSS_REGION: 'oss-cn-hangzhou',
+      OSS_ACCESS_KEY_ID: local.accessKeyId,
+      OSS_ACCESS_KEY_SECRET: local.accessKeySecret,
+    });
+  } finally {
+    await local.close();
+  }
+}
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(env: Record<string, string>, command: string, args: string[], cwd = work): Promise<Result> {
   return promisify(execFile)(command, args, { cwd, env, maxBuffer: 16 << 20 }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
@@ -89,33 +112,33 @@ function fileFor(block: Block, name: string): string {
   return file;
 }
 
-type Runner = (block: Block) => Promise<{ code: number; stdout: string; stderr: string }>;
+type Runner = (block: Block, env: Record<string, string>) => Promise<Result>;
 
 const runners: Record<string, Runner> = {
-  script: (block) => run(process.execPath, ['--import', 'tsx', fileFor(block, 'script.mts')]),
-  vitest: async (block) => {
+  script: (block, env) => run(env, process.execPath, ['--import', 'tsx', fileFor(block, 'script.mts')]),
+  vitest: async (block, env) => {
     const dir = join(work, `vitest-${block.line}`);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'vitest.config.mjs'), "export default { test: { include: ['*.test.ts'] } };\n");
     writeFileSync(join(dir, 'readme.test.ts'), block.code);
-    return run(process.execPath, [join(NODE_MODULES, 'vitest', 'vitest.mjs'), 'run', '--root', dir], dir);
+    return run(env, process.execPath, [join(NODE_MODULES, 'vitest', 'vitest.mjs'), 'run', '--root', dir], dir);
   },
-  jest: async (block) => {
+  jest: async (block, env) => {
     const dir = join(work, `jest-${block.line}`);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'jest.config.cjs'), "module.exports = { testEnvironment: 'node' };\n");
     writeFileSync(join(dir, 'readme.test.js'), block.code);
-    return run(process.execPath, [join(NODE_MODULES, 'jest', 'bin', 'jest.js'), '--rootDir', dir], dir);
+    return run(env, process.execPath, [join(NODE_MODULES, 'jest', 'bin', 'jest.js'), '--rootDir', dir], dir);
   },
-  'node:test': (block) => run(process.execPath, ['--import', 'tsx', '--test', fileFor(block, 'readme.test.mts')]),
-  sh: (block) => run('bash', ['-euo', 'pipefail', '-c', block.code]),
-  install: async () => {
+  'node:test': (block, env) => run(env, process.execPath, ['--import', 'tsx', '--test', fileFor(block, 'readme.test.mts')]),
+  sh: (block, env) => run(env, 'bash', ['-euo', 'pipefail', '-c', block.code]),
+  install: async (_block, env) => {
     const project = mkdtempSync(join(tmpdir(), 'readme-install-'));
     try {
       writeFileSync(join(project, 'package.json'), '{ "name": "a-user-project", "private": true }\n');
       const tarball = join(INSTALLED, 'heartbeat-readable.tgz');
-      const result = await run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], project);
-      const loaded = await run(process.execPath, ['-e', "require('heartbeat-readable'); require('heartbeat-readable/oss')"], project);
+      const result = await run(env, 'npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], project);
+      const loaded = await run(env, process.execPath, ['-e', "require('heartbeat-readable'); require('heartbeat-readable/oss')"], project);
       return { ...result, code: result.code || loaded.code };
     } finally {
       rmSync(project, { recursive: true, force: true });
@@ -123,10 +146,19 @@ const runners: Record<string, Runner> = {
   },
 };
 
+/** npm's stderr, split into its install-scripts notice (which packages it names) and anything else. */
+function npmWarnings(stderr: string): { others: string[]; packagesWithScripts: string[] } {
+  const lines = stderr.split('\n').filter((line) => line.trim() !== '');
+  return {
+    others: lines.filter((line) => !line.startsWith('npm warn install-scripts')),
+    packagesWithScripts: lines.flatMap((line) => /^npm warn install-scripts\s+(\S+)@\d/.exec(line)?.[1] ?? []),
+  };
+}
+
 function runnerFor(block: Block): string {
   if (['ts', 'js'].includes(block.lang)) {
     if (block.code.includes("from 'vitest'")) return 'vitest';
-    if (block.code.includes("'@jest/globals'")) return 'jest';
+    if (/\bjest\.\w+\(/.test(block.code)) return 'jest';
     if (block.code.includes("from 'node:test'")) return 'node:test';
     return 'script';
   }
@@ -150,16 +182,17 @@ describe('README.md', () => {
     } else if (kind === 'output of') {
       it(`line ${block.line}: is what \`${target}\` prints`, async () => {
         const [command, ...args] = target!.split(' ');
-        const result = await run(command === 'heartbeat-put' ? BIN : command!, args);
+        const result = await run(baseEnv, command === 'heartbeat-put' ? BIN : command!, args);
         expect(result.stdout).toBe(block.code);
       });
     } else {
       const runner = runnerFor(block);
       it(`line ${block.line}: runs (${runner})`, async () => {
-        const result = await runners[runner]!(block);
+        const result = await withLocalOss((env) => runners[runner]!(block, env));
         expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
-        // Test runners report on stderr, and npm prints its own notices; a script or a shell step says nothing there.
-        if (runner === 'script' || runner === 'sh') expect(result.stderr).toBe('');
+        // Test runners report on stderr; a script says nothing there, and npm only the warning the README explains.
+        if (runner === 'script') expect(result.stderr).toBe('');
+        if (runner === 'install') expect(npmWarnings(result.stderr)).toEqual({ others: [], packagesWithScripts: ['crc64-ecma182.js'] });
       }, 60_000);
     }
   }
