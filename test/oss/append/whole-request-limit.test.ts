@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { appendStream, explainUploadError, putStreamWithHeartbeat } from '../../../src/oss/index.js';
+import { startGateway, type GatewayOptions } from '../gateways.js';
+import { muteUrllibWarnings, paced, rejectionOf, useLocalOss } from '../helpers.js';
+
+// The README's "which mode" table: no heartbeat beats a limit on the whole request, short appends do.
+const oss = useLocalOss();
+muteUrllibWarnings();
+
+const lines = ['[1/4] fetch\n', '[2/4] compile\n', '[3/4] test\n', '[4/4] link\n'].map((line) => Buffer.from(line));
+
+describe.each<[string, GatewayOptions]>([
+  ['answered 408 (Node http.Server requestTimeout)', { requestTimeoutMs: 500 }],
+  ['ended with a bare FIN (Squid client_lifetime)', { closeAfterMs: 500 }],
+])('a build longer than a limit on the whole request, %s', (_name, limit) => {
+  it('loses the heartbeat upload, and append mode stores every byte', async () => {
+    const local = await oss.start({ idleLimitMs: 10_000 });
+    const gateway = await startGateway(local.endpoint, limit);
+    oss.defer(() => gateway.close());
+    const client = oss.heartbeatClient(local, { endpoint: gateway.endpoint });
+
+    // Four lines 300 ms apart: 1.2 s in all, more than twice the limit.
+    const heartbeatError = await rejectionOf(
+      putStreamWithHeartbeat(client, 'put.log', paced(lines, 300), { heartbeat: { idleLimitMs: 300, heartbeatAfterMs: 100 } }),
+    );
+    const appended = await appendStream(client, 'append.log', paced(lines, 300), { flushIntervalMs: 100 });
+
+    // Which kind a FIN gets depends on what the body was doing then; test/oss/server-limits.test.ts covers that.
+    expect(['request-time-limit', 'other']).toContain(explainUploadError(heartbeatError).kind);
+    expect(local.getObject('put.log')).toBeUndefined();
+    expect(appended).toMatchObject({ bytes: Buffer.concat(lines).length, retries: 0 });
+    expect(local.getObject('append.log')).toEqual(Buffer.concat(lines));
+  });
+});
