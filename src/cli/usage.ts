@@ -55,7 +55,7 @@ const SECTIONS: Array<{ title: string; flags: FlagSpec[] }> = [
       'outlasts one append, and a failed append is retried without losing or repeating a byte:',
     flags: [
       { name: 'append', help: 'append the input in batches instead of one long PUT; an existing object is refused' },
-      { name: 'resume', mode: 'append', help: 'continue the object at its end if it exists, as a restarted build does; it must be appendable' },
+      { name: 'resume', mode: 'append', help: 'continue the object at its end if it exists, as a restarted build would' },
       {
         name: 'flush-interval',
         value: '<duration>',
@@ -126,7 +126,8 @@ export const USAGE = [
   'Credentials come from the environment only: OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN',
   '(or ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET, ALIBABA_CLOUD_SECURITY_TOKEN).',
   'Exit status: 0 uploaded, 1 the upload failed, 2 usage error, 130/143 interrupted (SIGINT/SIGTERM).',
-  `Interrupted with --append, it first appends what it has read (for at most ${formatDuration(INTERRUPT_GRACE_MS)}, or until a second signal).`,
+  `Interrupted with --append, it first appends what it has read (for at most ${formatDuration(INTERRUPT_GRACE_MS)}, or until a second`,
+  'signal), then says what the object holds.',
   '',
   'Examples: make 2>&1 | heartbeat-put --tee logs/build-42.log',
   '          make 2>&1 | heartbeat-put --append --tee logs/build-42.log',
