@@ -1,6 +1,9 @@
 import type { ReadableOptions } from 'node:stream';
-import { inspect } from 'node:util';
 import { isUtf8 } from 'node:buffer';
+import { assertBoolean, assertOptionsObject, assertPositiveMs, describeValue } from './validation.js';
+
+// For src/cli/arguments.ts until it imports them from ./validation.js.
+export { describeValue, MAX_TIMER_MS } from './validation.js';
 
 /** Idle limits of servers known to end a request whose body stays silent, in milliseconds. */
 export const IDLE_LIMITS = Object.freeze({
@@ -47,9 +50,6 @@ export interface ResolvedHeartbeatOptions {
   timers: HeartbeatTimers | undefined;
 }
 
-/** Node clamps longer delays to 1 ms, which would turn a heartbeat into a busy loop. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /** The step for a given heartbeatAfterMs: 16 checks per period while data flows. */
 function stepFor(afterMs: number): number {
   return Math.ceil(afterMs / 16);
@@ -65,53 +65,6 @@ export function maxHeartbeatAfterMs(idleLimitMs: number): number {
   let afterMs = Math.floor((idleLimitMs * 16) / 17) + 1;
   while (afterMs > 0 && afterMs + stepFor(afterMs) >= idleLimitMs) afterMs -= 1;
   return afterMs;
-}
-
-/** A value as an error message shows it: strings quoted, numbers as written, objects briefly. */
-export function describeValue(value: unknown): string {
-  if (typeof value === 'string') {
-    // A megabyte of a mistaken value must not become a megabyte of error message.
-    return value.length <= 80 ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, 60))}... (${value.length} characters)`;
-  }
-  if (typeof value === 'function') return 'a function';
-  return inspect(value, { depth: 0, breakLength: Infinity, maxArrayLength: 4, maxStringLength: 40 });
-}
-
-/** Throws TypeError (not a number) or RangeError (not positive, finite and at most `max`). */
-export function assertPositiveMs(name: string, value: unknown, max = MAX_TIMER_MS): asserts value is number {
-  if (typeof value !== 'number') {
-    throw new TypeError(`${name} must be a positive finite number, got ${describeValue(value)}`);
-  }
-  if (!Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`${name} must be a positive finite number, got ${describeValue(value)}`);
-  }
-  if (value > max) {
-    throw new RangeError(`${name} must be at most ${max} ms, got ${describeValue(value)}`);
-  }
-}
-
-/** Like the other checks, but names only the type: a credential's value must never reach a log. */
-export function assertCredential(name: string, value: unknown): asserts value is string {
-  if (typeof value !== 'string') {
-    const kind =
-      value === null || value === undefined
-        ? String(value)
-        : Array.isArray(value)
-          ? 'an array'
-          : typeof value === 'object'
-            ? 'an object'
-            : `a ${typeof value}`;
-    throw new TypeError(`${name} must be a non-empty string, got ${kind}`);
-  }
-  if (value === '') {
-    throw new RangeError(`${name} must be a non-empty string, got an empty string`);
-  }
-}
-
-export function assertOptionsObject(name: string, value: unknown): asserts value is object | undefined {
-  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
-    throw new TypeError(`${name} must be an object, got ${describeValue(value)}`);
-  }
 }
 
 // Shared by every stream that keeps the default: a template each filler is copied from, never pushed itself.
@@ -170,9 +123,7 @@ export function resolveHeartbeatOptions(options: HeartbeatOptions | undefined): 
         `got ${describeValue(resolvedAfterMs)}`,
     );
   }
-  if (typeof utf8Safe !== 'boolean') {
-    throw new TypeError(`utf8Safe must be a boolean, got ${describeValue(utf8Safe)}`);
-  }
+  assertBoolean('utf8Safe', utf8Safe);
   return {
     afterMs,
     stepMs: stepFor(afterMs),

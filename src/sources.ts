@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
-import { describeValue } from './options.js';
+import { describeValue } from './validation.js';
 
 function isNodeStream(value: object): value is NodeJS.ReadableStream {
   return 'pipe' in value && typeof value.pipe === 'function' && 'on' in value && typeof value.on === 'function';

@@ -1,6 +1,7 @@
 import { finished, type Readable } from 'node:stream';
 import { HeartbeatReadable } from './heartbeat-readable.js';
-import { assertOptionsObject, type HeartbeatOptions } from './options.js';
+import type { HeartbeatOptions } from './options.js';
+import { assertOptionsObject } from './validation.js';
 import { toNodeReadable } from './sources.js';
 
 /**

@@ -3,7 +3,7 @@ import type { Agent as HttpsAgent } from 'node:https';
 import Agent from 'agentkeepalive';
 import OSS from 'ali-oss';
 import ms from 'ms';
-import { assertCredential, assertOptionsObject, assertPositiveMs, describeValue, MAX_TIMER_MS } from '../options.js';
+import { assertBoolean, assertOptionsObject, assertPositiveMs, describeValue, MAX_TIMER_MS } from '../validation.js';
 import {
   BUCKET_NAME_RULE,
   ENDPOINT_RULE,
@@ -13,6 +13,7 @@ import {
   maskedEndpoint,
   REGION_RULE,
 } from './names.js';
+import { assertCredential } from './validation.js';
 
 /** How long one upload may take before the client gives up on it. */
 export const DEFAULT_MAX_UPLOAD_MS = 2 * 60 * 60 * 1000;
@@ -88,8 +89,7 @@ function checkOssOptions(options: OssClientOptions, show: Show): void {
     if (!isBucketName(bucket)) throw new RangeError(`bucket must be ${BUCKET_NAME_RULE}, got ${show(bucket)}`);
   }
   for (const name of ['secure', 'cname', 'internal'] as const) {
-    const flag = options[name];
-    if (flag !== undefined && typeof flag !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${show(flag)}`);
+    if (options[name] !== undefined) assertBoolean(name, options[name], show);
   }
   for (const [name, value] of [
     ['agent', agent],

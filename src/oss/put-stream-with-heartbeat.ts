@@ -1,12 +1,12 @@
 import type OSS from 'ali-oss';
 // The core comes from the root entry, as a user imports it: one HeartbeatReadable class per process.
 import { HeartbeatReadable, IDLE_LIMITS, withHeartbeat, type HeartbeatOptions, type HeartbeatSource } from 'heartbeat-readable';
-import { assertOptionsObject, describeValue } from '../options.js';
+import { assertOptionsObject, assertSignal, describeValue } from '../validation.js';
 import { AbortError } from './abort-error.js';
-import { brokenObjectNameRule } from './names.js';
 import { markSourceError } from './source-errors.js';
 import { UnconfirmedSuccessError } from './unconfirmed-success-error.js';
 import { attachUploadContext, watchUpload } from './upload-context.js';
+import { assertClient, assertObjectName } from './validation.js';
 
 // @types/ali-oss marks timeout, mime, meta and callback as required; ali-oss needs none of them.
 // No contentLength, and no Content-Length header: fillers change the length, so the body is always sent chunked.
@@ -26,26 +26,6 @@ export type PutStreamWithHeartbeatResult = OSS.PutObjectResult & {
   /** Bytes of the source sent, fillers excluded. */
   dataBytes: number;
 };
-
-/** `methods`: the client methods the caller uses. */
-export function assertClient(client: unknown, methods: readonly (keyof OSS)[] = ['putStream']): asserts client is OSS {
-  if (methods.some((method) => typeof (client as Partial<OSS> | null | undefined)?.[method] !== 'function')) {
-    // Not describeValue: an options object passed by mistake would print its accessKeySecret.
-    throw new TypeError(`client must be an ali-oss client, got ${client === null ? 'null' : typeof client}`);
-  }
-}
-
-export function assertObjectName(name: unknown): asserts name is string {
-  if (typeof name !== 'string') throw new TypeError(`name must be a non-empty string, got ${describeValue(name)}`);
-  const broken = brokenObjectNameRule(name);
-  if (broken !== undefined) throw new RangeError(`name must be ${broken}, got ${describeValue(name)}`);
-}
-
-export function assertSignal(signal: unknown): asserts signal is AbortSignal | undefined {
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    throw new TypeError(`signal must be an AbortSignal, got ${describeValue(signal)}`);
-  }
-}
 
 const CHUNKED_ONLY = 'must be left out: fillers change the length, so the body is sent chunked';
 
@@ -94,7 +74,7 @@ async function runUpload(
   source: HeartbeatSource,
   options: PutStreamWithHeartbeatOptions,
 ): Promise<PutStreamWithHeartbeatResult> {
-  assertClient(client);
+  assertClient(client, ['putStream']);
   assertObjectName(name);
   assertOptionsObject('options', options);
   const { heartbeat, signal, ...putOptions } = options;

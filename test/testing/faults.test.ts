@@ -134,9 +134,9 @@ describe('fault injection', () => {
       TypeError,
       "kind must be one of 'reset-before-apply', 'reset-after-apply', 'no-response', 'internal-error', 'service-unavailable', got \"timeout\"",
     ],
-    ['count type', { kind: 'no-response', count: wrongType('2') }, TypeError, 'count must be a positive integer, got "2"'],
-    ['count zero', { kind: 'no-response', count: 0 }, RangeError, 'count must be a positive integer, got 0'],
-    ['count fraction', { kind: 'no-response', count: 1.5 }, RangeError, 'count must be a positive integer, got 1.5'],
+    ['count type', { kind: 'no-response', count: wrongType('2') }, TypeError, 'count must be an integer of at least 1, got "2"'],
+    ['count zero', { kind: 'no-response', count: 0 }, RangeError, 'count must be an integer of at least 1, got 0'],
+    ['count fraction', { kind: 'no-response', count: 1.5 }, RangeError, 'count must be an integer of at least 1, got 1.5'],
     ['match', { kind: 'no-response', match: wrongType('append') }, TypeError, 'match must be an object, got "append"'],
     [
       'match.operation',

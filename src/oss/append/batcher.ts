@@ -1,5 +1,5 @@
 import { finished, type Readable } from 'node:stream';
-import { describeValue } from '../../options.js';
+import { describeValue } from '../../validation.js';
 
 export interface BatchLimits {
   maxAppendBytes: number;

@@ -1,6 +1,5 @@
 import { constants as bufferConstants } from 'node:buffer';
-import { assertOptionsObject, assertPositiveMs, describeValue } from '../../options.js';
-import { assertSignal } from '../put-stream-with-heartbeat.js';
+import { assertBoolean, assertInteger, assertOptionsObject, assertPositiveMs, assertSignal, describeValue } from '../../validation.js';
 
 export const DEFAULT_MAX_APPEND_BYTES = 2 ** 20;
 export const DEFAULT_FLUSH_INTERVAL_MS = 1000;
@@ -59,16 +58,10 @@ export const DEFAULT_RETRY: Readonly<RetryLimits> = Object.freeze({
   maxDelayMs: 30_000,
 });
 
-function assertInteger(name: string, value: unknown, min: number, max: number): asserts value is number {
-  const rule = `${name} must be an integer from ${min} to ${max}, got ${describeValue(value)}`;
-  if (typeof value !== 'number') throw new TypeError(rule);
-  if (!Number.isInteger(value) || value < min || value > max) throw new RangeError(rule);
-}
-
 function resolveRetry(retry: unknown): RetryLimits {
   assertOptionsObject('retry', retry);
   const limits = { ...DEFAULT_RETRY, ...(retry as AppendRetryOptions | undefined) };
-  if (limits.attempts !== Infinity) assertInteger('retry.attempts', limits.attempts, 1, Number.MAX_SAFE_INTEGER);
+  if (limits.attempts !== Infinity) assertInteger('retry.attempts', limits.attempts, 1);
   if (limits.maxElapsedMs !== Infinity) assertPositiveMs('retry.maxElapsedMs', limits.maxElapsedMs, Number.MAX_SAFE_INTEGER);
   assertPositiveMs('retry.minDelayMs', limits.minDelayMs);
   assertPositiveMs('retry.maxDelayMs', limits.maxDelayMs);
@@ -96,9 +89,9 @@ export function resolveAppendOptions(options: unknown): AppendConfig {
   assertInteger('maxAppendBytes', maxAppendBytes, 1, Math.min(bufferConstants.MAX_LENGTH, MAX_APPENDABLE_OBJECT_BYTES));
   assertPositiveMs('flushIntervalMs', flushIntervalMs);
   const maxBufferedBytes = bufferedOption === undefined ? Math.max(DEFAULT_MAX_BUFFERED_BYTES, maxAppendBytes) : bufferedOption;
-  assertInteger('maxBufferedBytes', maxBufferedBytes, maxAppendBytes, Number.MAX_SAFE_INTEGER);
+  assertInteger('maxBufferedBytes', maxBufferedBytes, maxAppendBytes);
   assertPositiveMs('requestTimeoutMs', requestTimeoutMs);
-  if (typeof resume !== 'boolean') throw new TypeError(`resume must be a boolean, got ${describeValue(resume)}`);
+  assertBoolean('resume', resume);
   assertSignal(signal);
   return { maxAppendBytes, flushIntervalMs, maxBufferedBytes, requestTimeoutMs, retry: resolveRetry(retry), resume, signal };
 }

@@ -1,4 +1,4 @@
-import { assertOptionsObject, assertPositiveMs, describeValue } from '../../options.js';
+import { assertInteger, assertOptionsObject, assertPositiveMs, describeValue } from '../../validation.js';
 import { OSS_OPERATIONS, type OssOperation } from './route.js';
 
 /**
@@ -47,10 +47,7 @@ export class FaultPlan {
     if (!FAULT_KINDS.includes(kind)) {
       throw new TypeError(`kind must be one of ${FAULT_KINDS.map((k) => `'${k}'`).join(', ')}, got ${describeValue(kind)}`);
     }
-    if (typeof count !== 'number' || !Number.isSafeInteger(count) || count < 1) {
-      const ErrorClass = typeof count === 'number' ? RangeError : TypeError;
-      throw new ErrorClass(`count must be a positive integer, got ${describeValue(count)}`);
-    }
+    assertInteger('count', count, 1);
     assertOptionsObject('match', match);
     const operations = match.operation === undefined ? undefined : [match.operation].flat();
     for (const operation of operations ?? []) {

@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { IDLE_LIMITS } from 'heartbeat-readable';
 import { BUCKET_NAME_RULE, isBucketName } from '../../oss/names.js';
-import { IDLE_LIMITS, assertCredential, assertOptionsObject, assertPositiveMs, describeValue } from '../../options.js';
+import { assertCredential } from '../../oss/validation.js';
+import { assertInteger, assertOptionsObject, assertPositiveMs, describeValue } from '../../validation.js';
 
 export interface LocalOssOptions {
   /** Silence in ms inside a request body after which the connection is ended with a FIN. Default 60_000, like OSS. */
@@ -74,12 +76,4 @@ export function resolveLocalOssOptions(options: LocalOssOptions | undefined): Re
     throw new TypeError(`now must be a function, got ${describeValue(now)}`);
   }
   return { idleLimitMs, bucket, accessKeyId, accessKeySecret, host, port, maxBodyBytes, maxObjectBytes, maxClockSkewMs, now };
-}
-
-function assertInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): asserts value is number {
-  const rule = max === Number.MAX_SAFE_INTEGER ? `an integer of at least ${min}` : `an integer from ${min} to ${max}`;
-  if (typeof value !== 'number') throw new TypeError(`${name} must be ${rule}, got ${describeValue(value)}`);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be ${rule}, got ${describeValue(value)}`);
-  }
 }

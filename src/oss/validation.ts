@@ -1,0 +1,40 @@
+import type OSS from 'ali-oss';
+import { describeValue } from '../validation.js';
+import { brokenObjectNameRule } from './names.js';
+
+/*
+ * The checks of what only OSS calls take: credentials, a client, an object name. Shared with the local OSS
+ * of the testing entry, which takes credentials too.
+ */
+
+/** Like the other checks, but names only the type: a credential's value must never reach a log. */
+export function assertCredential(name: string, value: unknown): asserts value is string {
+  if (typeof value !== 'string') {
+    const kind =
+      value === null || value === undefined
+        ? String(value)
+        : Array.isArray(value)
+          ? 'an array'
+          : typeof value === 'object'
+            ? 'an object'
+            : `a ${typeof value}`;
+    throw new TypeError(`${name} must be a non-empty string, got ${kind}`);
+  }
+  if (value === '') {
+    throw new RangeError(`${name} must be a non-empty string, got an empty string`);
+  }
+}
+
+/** `methods`: the client methods the caller uses. */
+export function assertClient(client: unknown, methods: readonly (keyof OSS)[]): asserts client is OSS {
+  if (methods.some((method) => typeof (client as Partial<OSS> | null | undefined)?.[method] !== 'function')) {
+    // Not describeValue: an options object passed by mistake would print its accessKeySecret.
+    throw new TypeError(`client must be an ali-oss client, got ${client === null ? 'null' : typeof client}`);
+  }
+}
+
+export function assertObjectName(name: unknown): asserts name is string {
+  if (typeof name !== 'string') throw new TypeError(`name must be a non-empty string, got ${describeValue(name)}`);
+  const broken = brokenObjectNameRule(name);
+  if (broken !== undefined) throw new RangeError(`name must be ${broken}, got ${describeValue(name)}`);
+}

@@ -1,0 +1,60 @@
+import { inspect } from 'node:util';
+
+/*
+ * The checks every entry runs on what a caller passes: each throws a TypeError (wrong type) or a RangeError
+ * (right type, wrong value) whose message names the option and shows the value. Stateless, so each entry
+ * may carry its own copy.
+ */
+
+/** Node clamps longer delays to 1 ms, which would turn a timer meant for later into a busy loop. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A value as an error message shows it: strings quoted, numbers as written, objects briefly. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') {
+    // A megabyte of a mistaken value must not become a megabyte of error message.
+    return value.length <= 80 ? JSON.stringify(value) : `${JSON.stringify(value.slice(0, 60))}... (${value.length} characters)`;
+  }
+  if (typeof value === 'function') return 'a function';
+  return inspect(value, { depth: 0, breakLength: Infinity, maxArrayLength: 4, maxStringLength: 40 });
+}
+
+/** An options object, or undefined where the options are optional. */
+export function assertOptionsObject(name: string, value: unknown): asserts value is object | undefined {
+  if (value !== undefined && (typeof value !== 'object' || value === null || Array.isArray(value))) {
+    throw new TypeError(`${name} must be an object, got ${describeValue(value)}`);
+  }
+}
+
+/** A delay or duration in ms: positive, finite and at most `max` (by default, what a timer can wait). */
+export function assertPositiveMs(name: string, value: unknown, max = MAX_TIMER_MS): asserts value is number {
+  if (typeof value !== 'number') {
+    throw new TypeError(`${name} must be a positive finite number, got ${describeValue(value)}`);
+  }
+  if (!Number.isFinite(value) || value <= 0) {
+    throw new RangeError(`${name} must be a positive finite number, got ${describeValue(value)}`);
+  }
+  if (value > max) {
+    throw new RangeError(`${name} must be at most ${max} ms, got ${describeValue(value)}`);
+  }
+}
+
+/** A whole number from `min` to `max`; without a `max`, any safe integer from `min` on. */
+export function assertInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): asserts value is number {
+  const rule = max === Number.MAX_SAFE_INTEGER ? `an integer of at least ${min}` : `an integer from ${min} to ${max}`;
+  if (typeof value !== 'number') throw new TypeError(`${name} must be ${rule}, got ${describeValue(value)}`);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new RangeError(`${name} must be ${rule}, got ${describeValue(value)}`);
+  }
+}
+
+/** `show`: how the value may be shown, for options that could hold a credential. */
+export function assertBoolean(name: string, value: unknown, show = describeValue): asserts value is boolean {
+  if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${show(value)}`);
+}
+
+export function assertSignal(signal: unknown): asserts signal is AbortSignal | undefined {
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`signal must be an AbortSignal, got ${describeValue(signal)}`);
+  }
+}
