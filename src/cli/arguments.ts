@@ -1,7 +1,8 @@
+import { constants as bufferConstants } from 'node:buffer';
 import { parseArgs } from 'node:util';
 import ms from 'ms';
-import { describeValue, IDLE_LIMITS, MAX_TIMER_MS, maxHeartbeatAfterMs } from '../options.js';
-import { constants as bufferConstants } from 'node:buffer';
+import { IDLE_LIMITS, maxHeartbeatAfterMs } from '../options.js';
+import { describeValue, MAX_TIMER_MS } from '../validation.js';
 import {
   DEFAULT_FLUSH_INTERVAL_MS,
   DEFAULT_MAX_APPEND_BYTES,
