@@ -158,8 +158,8 @@ export class Appender {
         if (!retriable(error)) this.unconfirmedBytes = 0;
         throw error;
       });
-    await this.#workOutCrc64(batch);
-    const { res, nextAppendPosition } = await request;
+    // Together: the request may fail while the CRC-64 is worked out, and its failure must have a handler then.
+    const [{ res, nextAppendPosition }] = await Promise.all([request, this.#workOutCrc64(batch)]);
     const next = nextAppendPosition === undefined ? end : Number(nextAppendPosition);
     if (next !== end) throw new AppendConflictError({ length: end }, { length: next }, this.account());
     return this.#landed(batch, header(res, 'x-oss-hash-crc64ecma'));

@@ -48,6 +48,18 @@ describe('appendStream through real ali-oss against startLocalOss', () => {
     expect(result).toMatchObject({ appends: 1, crc64: head['x-oss-hash-crc64ecma'] });
   });
 
+  it('retries a large append whose request fails while its CRC-64 is being worked out', async () => {
+    const local = await oss.start();
+    const client = oss.heartbeatClient(local);
+    const input = Buffer.alloc(3 * 2 ** 20, 'build output ');
+    for (const kind of ['reset-before-apply', 'reset-after-apply', 'internal-error'] as const) {
+      local.faults.inject({ kind, match: { operation: 'AppendObject' } });
+    }
+    const result = await appendStream(client, KEY, Readable.from([input]), { retry: { minDelayMs: 10 } });
+    expect(local.getObject(KEY)?.equals(input)).toBe(true);
+    expect(result).toMatchObject({ appends: 3, retries: 3 });
+  });
+
   it('continues the same object after a restart with resume: true', async () => {
     const local = await oss.start();
     const firstRun = logSource();
