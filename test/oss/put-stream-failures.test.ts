@@ -2,7 +2,7 @@ import { getEventListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
 import { explainUploadError, putStreamWithHeartbeat } from '../../src/oss/index.js';
-import { startFaultProxy } from '../reliability/helpers.js';
+import { startFaultProxy } from '../reliability/fault-proxy.js';
 import { muteUrllibWarnings, paced, rejectionOf, silentAfter, useLocalOss } from './helpers.js';
 
 const oss = useLocalOss();

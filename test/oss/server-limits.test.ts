@@ -33,13 +33,12 @@ describe('a proxy that gives up on an idle upload answers 504 (HAProxy) or 503 (
   it.each([504, 503] as const)('%i: an idle limit (server-idle-close) that heartbeats beat', async (status) => {
     const { local, client, gatewayOptions } = await behindGateway({ idle: { limitMs: 300, status } });
 
-    const withoutHeartbeats = await rejectionOf(
-      putStreamWithHeartbeat(client, 'quiet.log', quietSource(), { heartbeat: NO_HEARTBEAT }),
-    );
-    const plain = await rejectionOf(new OSS(gatewayOptions).putStream('plain.log', quietSource()));
-    const kept = await putStreamWithHeartbeat(client, 'kept.log', paced([Buffer.from('a'), Buffer.from('b')], 700), {
-      heartbeat: HEARTBEAT,
-    });
+    // Side by side: the gateway limits each request on its own.
+    const [withoutHeartbeats, plain, kept] = await Promise.all([
+      rejectionOf(putStreamWithHeartbeat(client, 'quiet.log', quietSource(), { heartbeat: NO_HEARTBEAT })),
+      rejectionOf(new OSS(gatewayOptions).putStream('plain.log', quietSource())),
+      putStreamWithHeartbeat(client, 'kept.log', paced([Buffer.from('a'), Buffer.from('b')], 450), { heartbeat: HEARTBEAT }),
+    ]);
 
     for (const error of [withoutHeartbeats, plain]) {
       expect(error).toMatchObject({ status });
@@ -66,7 +65,7 @@ describe('a proxy that gives up on an idle upload answers 504 (HAProxy) or 503 (
 
 describe('a limit on the whole request', () => {
   it('answered 408 (Node http.Server requestTimeout) although heartbeats kept the body alive: request-time-limit', async () => {
-    const { local, client } = await behindGateway({ requestTimeoutMs: 600 });
+    const { local, client } = await behindGateway({ requestTimeoutMs: 400 });
 
     const error = await rejectionOf(putStreamWithHeartbeat(client, 'build.log', quietSource(), { heartbeat: HEARTBEAT }));
     const { kind, message } = explainUploadError(error);
@@ -81,7 +80,7 @@ describe('a limit on the whole request', () => {
   });
 
   it('ended with a bare FIN (Squid client_lifetime) although heartbeats kept the body alive: request-time-limit', async () => {
-    const { client } = await behindGateway({ closeAfterMs: 600 });
+    const { client } = await behindGateway({ closeAfterMs: 400 });
 
     const error = await rejectionOf(putStreamWithHeartbeat(client, 'build.log', quietSource(), { heartbeat: HEARTBEAT }));
 

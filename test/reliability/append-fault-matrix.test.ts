@@ -12,9 +12,10 @@ import {
 import type { LocalOss } from '../../src/testing/index.js';
 import { internalsOf, muteUrllibWarnings, useLocalOss } from '../oss/helpers.js';
 import { recordResponses, type RawResponse } from '../testing/helpers.js';
-import { observeSettlement, quietResources, resourcesBackTo, type Settlement } from './helpers.js';
+import { observeSettlement, resourceBaseline, resourcesBackTo, type Settlement } from './helpers.js';
 
 const oss = useLocalOss();
+const baseline = resourceBaseline();
 const KEY = 'logs/build-42.log';
 /** A build log in three parts: each goes up in appends of its own, the fault meets the second. */
 const PARTS = [
@@ -25,7 +26,8 @@ const PARTS = [
 const INPUT = Buffer.concat(PARTS);
 const OPTIONS: AppendStreamOptions = {
   flushIntervalMs: 20,
-  requestTimeoutMs: 1000,
+  // Short, for the lost response: a busy machine's slow answer only adds a retry.
+  requestTimeoutMs: 500,
   retry: { minDelayMs: 50, maxDelayMs: 300, maxElapsedMs: 10_000 },
 };
 const WAIT = { timeout: 10_000 };
@@ -84,11 +86,11 @@ const cases: AppendFaultCase[] = [
     check: ({ responses }) => expect(responses.filter(({ status }) => status === 409)).toHaveLength(1),
   },
   {
-    fault: 'the server down for 1.5 s, then back',
+    fault: 'the server down for 0.6 s, then back',
     outcome: 'stored',
     inject: async (run) => {
       await run.feed(0);
-      const back = run.local.faults.goOffline(1500);
+      const back = run.local.faults.goOffline(600);
       run.source.push(PARTS[1]);
       await back;
       await run.feed(2);
@@ -147,7 +149,6 @@ describe('fault matrix: appendStream through real ali-oss to startLocalOss', () 
   muteUrllibWarnings();
 
   it.each(cases.map((fault) => [`${fault.fault} → ${fault.outcome}`, fault] as const))('%s', async (_name, fault) => {
-    const before = await quietResources();
     const local = await oss.start();
     const client = oss.heartbeatClient(local, fault.clientOptions);
     const source = new Readable({ read() {} });
@@ -197,6 +198,6 @@ describe('fault matrix: appendStream through real ali-oss to startLocalOss', () 
     // Once the server is closed and the client's agents destroyed, no timer or socket is left.
     internalsOf(client).agent.destroy();
     await local.close();
-    await resourcesBackTo(before);
+    await resourcesBackTo(baseline());
   });
 });

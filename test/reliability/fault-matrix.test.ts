@@ -4,20 +4,19 @@ import { withHeartbeat, type HeartbeatOptions, type HeartbeatReadable } from '..
 import { explainUploadError, putStreamWithHeartbeat, type UploadErrorKind } from '../../src/oss/index.js';
 import type { LocalOss, LocalOssStats } from '../../src/testing/index.js';
 import { internalsOf, muteUrllibWarnings, useLocalOss } from '../oss/helpers.js';
+import { startFaultProxy, type FaultProxy, type FaultProxyOptions } from './fault-proxy.js';
 import {
   eventsAfter,
   fillerFreeBytes,
   observeSettlement,
-  quietResources,
+  resourceBaseline,
   resourcesBackTo,
   seededRandom,
-  startFaultProxy,
   trackedTimers,
-  type FaultProxy,
-  type FaultProxyOptions,
 } from './helpers.js';
 
 const oss = useLocalOss();
+const baseline = resourceBaseline();
 const KEY = 'build.log';
 /** Heartbeats well inside the server's limit: only the injected fault may end the upload. */
 const HEARTBEAT = { idleLimitMs: 800, heartbeatAfterMs: 200 };
@@ -234,7 +233,7 @@ const cases: FaultCase[] = [
     // Far from any limit: a stall long enough for a filler would be a bug here, not a heartbeat.
     serverIdleLimitMs: 20_000,
     heartbeat: { idleLimitMs: 20_000, heartbeatAfterMs: 10_000 },
-    proxy: { bytesPerSecond: 8 * 1024 * 1024 },
+    proxy: { bytesPerSecond: 16 * 1024 * 1024 },
     source: () => fastSource(4 * 1024 * 1024),
     async inject() {},
   },
@@ -259,7 +258,6 @@ describe('fault matrix: putStreamWithHeartbeat through real ali-oss to startLoca
   muteUrllibWarnings();
 
   it.each(cases.map((fault) => [`${fault.fault} → ${fault.outcome}`, fault] as const))('%s', async (_name, fault) => {
-    const before = await quietResources();
     const local = await oss.start({ idleLimitMs: fault.serverIdleLimitMs ?? 10_000 });
     const proxy = await startFaultProxy(local.endpoint, fault.proxy);
     oss.defer(() => proxy.close());
@@ -326,7 +324,7 @@ describe('fault matrix: putStreamWithHeartbeat through real ali-oss to startLoca
     internalsOf(client).httpsAgent.destroy();
     await proxy.close();
     await local.close();
-    await resourcesBackTo(before);
+    await resourcesBackTo(baseline());
     // Nothing was emitted after the promise settled.
     expect(late).toEqual([]);
   });
