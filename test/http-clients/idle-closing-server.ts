@@ -7,10 +7,10 @@ export interface IdleClosingServer {
   url: string;
   /** The body of each completed upload, by path. */
   received(path: string): Buffer | undefined;
-  /** Uploads ended with a FIN because their body was silent for the idle limit. */
-  idleClosed(): number;
-  /** Requests whose headers have arrived. */
-  requests(): number;
+  /** Whether the upload to `path` was ended with a FIN because its body was silent for the idle limit. */
+  idleClosed(path: string): boolean;
+  /** Whether the headers of a request to `path` have arrived. */
+  started(path: string): boolean;
   close(): Promise<void>;
 }
 
@@ -20,14 +20,16 @@ export interface IdleClosingServer {
  * answered 200 with its length.
  */
 export async function startIdleClosingServer(idleLimitMs: number): Promise<IdleClosingServer> {
+  // By path, so that uploads side by side each learn their own fate.
   const bodies = new Map<string, Buffer>();
-  let idleClosed = 0;
-  let requests = 0;
+  const idleClosed = new Set<string>();
+  const started = new Set<string>();
   const server = createServer((req, res) => {
-    requests += 1;
+    const path = req.url ?? '/';
+    started.add(path);
     const chunks: Buffer[] = [];
     const idle = setTimeout(() => {
-      idleClosed += 1;
+      idleClosed.add(path);
       req.socket.end();
     }, idleLimitMs);
     req.on('data', (chunk: Buffer) => {
@@ -37,7 +39,7 @@ export async function startIdleClosingServer(idleLimitMs: number): Promise<IdleC
     req.once('end', () => {
       clearTimeout(idle);
       const body = Buffer.concat(chunks);
-      bodies.set(req.url ?? '/', body);
+      bodies.set(path, body);
       res.end(`${body.length} bytes`);
     });
     req.once('close', () => clearTimeout(idle));
@@ -47,8 +49,8 @@ export async function startIdleClosingServer(idleLimitMs: number): Promise<IdleC
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     received: (path) => bodies.get(path),
-    idleClosed: () => idleClosed,
-    requests: () => requests,
+    idleClosed: (path) => idleClosed.has(path),
+    started: (path) => started.has(path),
     async close() {
       const closed = once(server, 'close');
       server.close();
