@@ -8,7 +8,7 @@ import { useLocalOss } from '../oss/helpers.js';
 
 const oss = useLocalOss();
 const KEY = 'logs/build-42.log';
-const CHILD = fileURLToPath(new URL('./append-restart-child.ts', import.meta.url));
+const CHILD = fileURLToPath(new URL('./fixtures/append-until-killed.ts', import.meta.url));
 
 describe('appendStream after a process restart', () => {
   it('continues the log a killed runner left, byte for byte, with resume: true', async () => {

@@ -43,7 +43,7 @@ function silentSource(first: string): Readable {
 
 describe('the idle rule: a body that goes silent', () => {
   it('is ended by the server after idleLimitMs and nothing is stored', async () => {
-    const local = await oss.start({ idleLimitMs: 500 });
+    const local = await oss.start({ idleLimitMs: 300 });
     const client = patientClient(local);
     const raw = keepRawErrors(client);
     const startedAt = performance.now();
@@ -54,7 +54,7 @@ describe('the idle rule: a body that goes silent', () => {
     expect(error).toMatchObject({ name: 'ResponseError', code: 'ResponseError', status: -1 });
     expect(error.message).toMatch(/^socket hang up/);
     expect(raw).toMatchObject([{ code: 'ECONNRESET' }]);
-    expect(elapsed).toBeGreaterThanOrEqual(490);
+    expect(elapsed).toBeGreaterThanOrEqual(290);
     expect(local.getObject('build.log')).toBeUndefined();
     expect(local.stats()).toMatchObject({ stored: 0, idleClosed: 1, aborted: 0 });
   });
@@ -73,11 +73,12 @@ describe('the idle rule: a body that goes silent', () => {
     const local = await oss.start({ idleLimitMs: 300 });
     const client = new OSS(local.clientOptions());
     const raw = keepRawErrors(client);
-    expect(await rejectionOf(client.putStream('build.log', silentSource('step 1\n')))).toMatchObject({
-      name: 'ResponseError',
-      status: -1,
-    });
-    expect(await rejectionOf(client.append('live.log', silentSource('step 1\n')))).toMatchObject({ status: -1 });
+    const [put, append] = await Promise.all([
+      rejectionOf(client.putStream('build.log', silentSource('step 1\n'))),
+      rejectionOf(client.append('live.log', silentSource('step 1\n'))),
+    ]);
+    expect(put).toMatchObject({ name: 'ResponseError', status: -1 });
+    expect(append).toMatchObject({ status: -1 });
 
     expect(raw).toMatchObject([{ code: 'ECONNRESET' }, { code: 'ECONNRESET' }]);
     expect(local.stats()).toMatchObject({ stored: 0, appends: 0, objects: 0, idleClosed: 2 });
@@ -85,10 +86,10 @@ describe('the idle rule: a body that goes silent', () => {
 
   it('stores a body whose pauses stay under the idle limit, and reports the longest pause', async () => {
     const local = await oss.start({ idleLimitMs: 1000 });
-    const chunks = ['step 1\n', 'step 2\n', 'done\n'].map((line) => Buffer.from(line));
+    const chunks = ['step 1\n', 'done\n'].map((line) => Buffer.from(line));
     await patientClient(local).putStream('build.log', Readable.from(paced(chunks, 400)));
 
-    expect(local.getObject('build.log')?.toString()).toBe('step 1\nstep 2\ndone\n');
+    expect(local.getObject('build.log')?.toString()).toBe('step 1\ndone\n');
     expect(local.stats().maxBodyGapMs).toBeGreaterThanOrEqual(350);
     expect(local.stats()).toMatchObject({ stored: 1, idleClosed: 0, aborted: 0 });
   });
