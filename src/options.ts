@@ -2,9 +2,6 @@ import type { ReadableOptions } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
 import { assertBoolean, assertOptionsObject, assertPositiveMs, describeValue } from './validation.js';
 
-// For src/cli/arguments.ts until it imports them from ./validation.js.
-export { describeValue, MAX_TIMER_MS } from './validation.js';
-
 /** Idle limits of servers known to end a request whose body stays silent, in milliseconds. */
 export const IDLE_LIMITS = Object.freeze({
   oss: 60_000,
