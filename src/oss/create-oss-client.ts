@@ -44,7 +44,8 @@ function shownWithout(credentials: readonly unknown[]): Show {
   const secrets = credentials.filter((value): value is string => typeof value === 'string' && value !== '');
   return (value) => {
     const shown = describeValue(value);
-    const raw = typeof value === 'string' ? value : shown;
+    // A URL's href in full: describeValue shortens the strings inside an object.
+    const raw = typeof value === 'string' ? value : value instanceof URL ? value.href : shown;
     const holdsSecret = secrets.some((secret) =>
       [raw, shown].some((text) => text.toLowerCase().includes(secret.toLowerCase())),
     );
