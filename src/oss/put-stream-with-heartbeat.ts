@@ -3,6 +3,7 @@ import type OSS from 'ali-oss';
 import { HeartbeatReadable, IDLE_LIMITS, withHeartbeat, type HeartbeatOptions, type HeartbeatSource } from 'heartbeat-readable';
 import { assertOptionsObject, assertSignal, describeValue } from '../validation.js';
 import { AbortError } from './abort-error.js';
+import { handled } from './handled.js';
 import { markSourceError } from './source-errors.js';
 import { UnconfirmedSuccessError } from './unconfirmed-success-error.js';
 import { attachUploadContext, watchUpload } from './upload-context.js';
@@ -52,10 +53,8 @@ function confirmedByOss(result: OSS.PutObjectResult): boolean {
 /**
  * `client.putStream` of `source` with a filler byte whenever the source is silent for half the server's
  * idle limit, so OSS does not end the connection during a silent build step. Sent chunked; a source
- * error rejects with the source's own error, and aborting `signal` cancels the request.
- *
- * The returned promise is marked handled: code that starts the upload, feeds the source, and only then
- * awaits still receives a failure that came first, instead of the process dying of an unhandled rejection.
+ * error rejects with the source's own error, and aborting `signal` cancels the request. The promise is marked
+ * handled: code may start the upload, feed the source, and only then await it.
  */
 export function putStreamWithHeartbeat(
   client: OSS,
@@ -63,9 +62,7 @@ export function putStreamWithHeartbeat(
   source: HeartbeatSource,
   options: PutStreamWithHeartbeatOptions = {},
 ): Promise<PutStreamWithHeartbeatResult> {
-  const pending = runUpload(client, name, source, options);
-  pending.catch(() => {});
-  return pending;
+  return handled(runUpload(client, name, source, options));
 }
 
 async function runUpload(

@@ -56,10 +56,10 @@ export function silentAfter(first: string): Readable {
   return source;
 }
 
-/** Yields each chunk after `pauseMs` of silence, the first one included. */
-export async function* paced(chunks: Uint8Array[], pauseMs: number): AsyncGenerator<Uint8Array> {
-  for (const chunk of chunks) {
-    await sleep(pauseMs);
+/** Yields each chunk after a silence, the first one included: `pauseMs` each time, or the one at the chunk's index. */
+export async function* paced(chunks: Uint8Array[], pauseMs: number | readonly number[]): AsyncGenerator<Uint8Array> {
+  for (const [index, chunk] of chunks.entries()) {
+    await sleep(typeof pauseMs === 'number' ? pauseMs : pauseMs[index]);
     yield chunk;
   }
 }

@@ -3,8 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { appendStream } from '../../src/oss/index.js';
 import type { FaultKind } from '../../src/testing/index.js';
-import { muteUrllibWarnings, useLocalOss } from '../oss/helpers.js';
-import { seededRandom } from './helpers.js';
+import { muteUrllibWarnings, paced, useLocalOss } from '../oss/helpers.js';
+import { seededRandom, soakPlan, type SoakPlan } from './helpers.js';
 
 // Skipped by default: SOAK=1 npx vitest run test/reliability/append-soak.test.ts
 // SOAK_APPENDERS and SOAK_SEED change the load and replay a run.
@@ -15,28 +15,10 @@ const FAULT_KINDS: readonly FaultKind[] = ['reset-before-apply', 'reset-after-ap
 
 const oss = useLocalOss();
 
-interface Plan {
-  key: string;
-  chunks: Buffer[];
-  /** The silence before each chunk, the first one included. */
-  silencesMs: number[];
-}
-
-function plan(index: number, random: ReturnType<typeof seededRandom>): Plan {
-  const count = random.int(3, 12);
-  return {
-    key: `soak/append-${index}.log`,
-    // Random bytes, not text: append mode stores any bytes as they are.
-    chunks: Array.from({ length: count }, () => Buffer.from(Array.from({ length: random.int(1, 20_000) }, () => random.int(0, 255)))),
-    silencesMs: Array.from({ length: count }, () => random.int(0, MAX_SILENCE_MS)),
-  };
-}
-
-async function* paced({ chunks, silencesMs }: Plan): AsyncGenerator<Buffer> {
-  for (const [index, chunk] of chunks.entries()) {
-    await sleep(silencesMs[index]);
-    yield chunk;
-  }
+function plan(index: number, random: ReturnType<typeof seededRandom>): SoakPlan {
+  // Random bytes, not text: append mode stores any bytes as they are.
+  const chunk = (): Buffer => Buffer.from(Array.from({ length: random.int(1, 20_000) }, () => random.int(0, 255)));
+  return soakPlan(random, `soak/append-${index}.log`, random.int(3, 12), chunk, MAX_SILENCE_MS);
 }
 
 describe.skipIf(!process.env.SOAK)(`soak: ${APPENDERS} concurrent appendStreams with random faults (seed ${SEED})`, () => {
@@ -61,7 +43,7 @@ describe.skipIf(!process.env.SOAK)(`soak: ${APPENDERS} concurrent appendStreams 
       const started = performance.now();
       const outcomes = await Promise.allSettled(
         plans.map((appender) =>
-          appendStream(client, appender.key, paced(appender), {
+          appendStream(client, appender.key, paced(appender.chunks, appender.silencesMs), {
             flushIntervalMs: random.int(50, 1000),
             maxAppendBytes: random.int(1024, 64 * 1024),
             requestTimeoutMs: 2000,

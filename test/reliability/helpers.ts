@@ -21,6 +21,25 @@ export function seededRandom(seed: number): {
   return { next, int, pick: <T>(items: readonly T[]): T => items[int(0, items.length - 1)]! };
 }
 
+/** One upload of a soak test: what it sends, and the silence before each chunk, the first one included. */
+export interface SoakPlan {
+  key: string;
+  chunks: Buffer[];
+  silencesMs: number[];
+}
+
+/** `count` chunks made by `chunk`, each after a random silence of up to `maxSilenceMs`. */
+export function soakPlan(
+  random: ReturnType<typeof seededRandom>,
+  key: string,
+  count: number,
+  chunk: () => Buffer,
+  maxSilenceMs: number,
+): SoakPlan {
+  const chunks = Array.from({ length: count }, chunk);
+  return { key, chunks, silencesMs: Array.from({ length: count }, () => random.int(0, maxSilenceMs)) };
+}
+
 /** `length` bytes of printable ASCII without a space, so removing every space from a stored body is exact. */
 export function fillerFreeBytes(length: number, random: () => number): Buffer {
   const alphabet = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.:/\n';

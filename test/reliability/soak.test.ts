@@ -1,9 +1,8 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { putStreamWithHeartbeat } from '../../src/oss/index.js';
-import { muteUrllibWarnings, useLocalOss } from '../oss/helpers.js';
-import { fillerFreeBytes, seededRandom } from './helpers.js';
+import { muteUrllibWarnings, paced, useLocalOss } from '../oss/helpers.js';
+import { fillerFreeBytes, seededRandom, soakPlan, type SoakPlan } from './helpers.js';
 
 // Skipped by default; `npm run soak` ("soak": "SOAK=1 vitest run test/reliability/soak.test.ts").
 // SOAK_UPLOADS and SOAK_SEED change the load and replay a run.
@@ -16,28 +15,10 @@ const MAX_SILENCE_MS = 2 * IDLE_LIMIT_MS;
 
 const oss = useLocalOss();
 
-interface Plan {
-  key: string;
-  chunks: Buffer[];
-  /** The silence before each chunk, the first one included. */
-  silencesMs: number[];
-}
-
-function plan(index: number, random: ReturnType<typeof seededRandom>): Plan {
-  const count = random.int(2, 5);
-  return {
-    key: `soak/${index}.log`,
-    // No spaces: removing every filler from a stored body is exact.
-    chunks: Array.from({ length: count }, () => fillerFreeBytes(random.int(1, 8_192), random.next)),
-    silencesMs: Array.from({ length: count }, () => random.int(0, MAX_SILENCE_MS)),
-  };
-}
-
-async function* paced({ chunks, silencesMs }: Plan): AsyncGenerator<Buffer> {
-  for (const [index, chunk] of chunks.entries()) {
-    await sleep(silencesMs[index]);
-    yield chunk;
-  }
+function plan(index: number, random: ReturnType<typeof seededRandom>): SoakPlan {
+  // No spaces: removing every filler from a stored body is exact.
+  const chunk = (): Buffer => fillerFreeBytes(random.int(1, 8_192), random.next);
+  return soakPlan(random, `soak/${index}.log`, random.int(2, 5), chunk, MAX_SILENCE_MS);
 }
 
 describe.skipIf(!process.env.SOAK)(`soak: ${UPLOADS} concurrent uploads with random silences (seed ${SEED})`, () => {
@@ -55,7 +36,7 @@ describe.skipIf(!process.env.SOAK)(`soak: ${UPLOADS} concurrent uploads with ran
 
       const started = performance.now();
       const outcomes = await Promise.allSettled(
-        plans.map((upload) => putStreamWithHeartbeat(client, upload.key, paced(upload), { heartbeat: HEARTBEAT })),
+        plans.map((upload) => putStreamWithHeartbeat(client, upload.key, paced(upload.chunks, upload.silencesMs), { heartbeat: HEARTBEAT })),
       );
       const runMs = performance.now() - started;
       loopDelay.disable();

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type OSS from 'ali-oss';
 import type { HeartbeatSource } from 'heartbeat-readable';
 import { toNodeReadable } from '../../sources.js';
+import { handled } from '../handled.js';
 import { markSourceError } from '../source-errors.js';
 import { assertClient, assertObjectName } from '../validation.js';
 import { Appender, loadCrc64, STEP_BYTES, type Batch } from './appender.js';
@@ -32,10 +33,8 @@ export interface AppendStreamResult {
 /**
  * Streams `source` into the object `name` with OSS AppendObject: bounded batches, one in flight, each
  * appended exactly once whatever the network does, and readable as soon as it lands. Resolves when the
- * source has ended and every byte is stored; rejects with an error that says what is stored.
- *
- * The returned promise is marked handled: a runner that starts it, feeds the source and awaits it only at
- * the end still receives a failure that came first, instead of the process dying of an unhandled rejection.
+ * source has ended and every byte is stored; rejects with an error that says what is stored. The promise is
+ * marked handled: a runner may start it, feed the source and await it only at the end.
  */
 export function appendStream(
   client: OSS,
@@ -43,9 +42,7 @@ export function appendStream(
   source: HeartbeatSource,
   options: AppendStreamOptions = {},
 ): Promise<AppendStreamResult> {
-  const pending = run(client, name, source, options);
-  pending.catch(() => {});
-  return pending;
+  return handled(run(client, name, source, options));
 }
 
 async function run(
