@@ -6,7 +6,7 @@ describe('npm run demo', () => {
   it('shows the plain upload failing and the heartbeat upload storing the whole log (a shorter variant)', async () => {
     const { stdout, stderr } = await promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', 'examples/demo.ts', '--silence-ms', '1500', '--idle-limit-ms', '500'],
+      ['--import', 'tsx', 'examples/demo.ts', '--silence-ms', '700', '--idle-limit-ms', '300'],
       { env: { PATH: process.env.PATH ?? '' } },
     );
     expect(stdout).toMatch(/plain ali-oss putStream .* failed: ResponseError: socket hang up .* nothing/);
