@@ -2,10 +2,10 @@
 export interface Figure {
   figure: string;
   baseline: string;
-  /** A ratio ('x') or a size in bytes ('B'); NaN when the measurement itself failed. */
+  /** A ratio ('x'), a size in bytes ('B'), a duration ('ms') or a count; NaN when the measurement itself failed. */
   value: number;
-  unit: 'x' | 'B';
-  comparison: '<=' | '<';
+  unit: 'x' | 'B' | 'ms' | '/min' | 'requests';
+  comparison: '<=' | '<' | '>=';
   goal: number;
   pass: boolean;
   /** The raw numbers behind the figure, for a reader who doubts it. */
@@ -17,17 +17,18 @@ export type FigureSpec = Omit<Figure, 'pass'>;
 export function figure(spec: FigureSpec): Figure {
   const { value, comparison, goal } = spec;
   // NaN fails both comparisons, so a failed measurement never passes.
-  const pass = comparison === '<=' ? value <= goal : value < goal;
+  const pass = comparison === '<=' ? value <= goal : comparison === '>=' ? value >= goal : value < goal;
   return { ...spec, pass };
 }
 
 function formatValue(value: number, unit: Figure['unit']): string {
   if (Number.isNaN(value)) return 'error';
-  return unit === 'x' ? `${value.toFixed(3)}x` : `${value >= 0 ? '+' : ''}${Math.round(value)} B`;
+  if (unit === 'x') return `${value.toFixed(3)}x`;
+  return unit === 'B' ? `${value >= 0 ? '+' : ''}${Math.round(value)} B` : `${Math.round(value)} ${unit}`;
 }
 
 function formatGoal(row: Figure): string {
-  return `${row.comparison} ${row.unit === 'x' ? `${row.goal}x` : `${row.goal} B`}`;
+  return `${row.comparison} ${row.unit === 'x' ? `${row.goal}x` : `${row.goal} ${row.unit}`}`;
 }
 
 /** A plain-text table: it ends up in CI logs and issue comments, where box-drawing characters break. */
