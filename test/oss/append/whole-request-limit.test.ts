@@ -19,11 +19,13 @@ describe.each<[string, GatewayOptions]>([
     oss.defer(() => gateway.close());
     const client = oss.heartbeatClient(local, { endpoint: gateway.endpoint });
 
-    // Four lines 300 ms apart: 1.2 s in all, more than twice the limit.
-    const heartbeatError = await rejectionOf(
-      putStreamWithHeartbeat(client, 'put.log', paced(lines, 300), { heartbeat: { idleLimitMs: 300, heartbeatAfterMs: 100 } }),
-    );
-    const appended = await appendStream(client, 'append.log', paced(lines, 300), { flushIntervalMs: 100 });
+    // Four lines 300 ms apart: 1.2 s in all, more than twice the limit. The two modes side by side.
+    const [heartbeatError, appended] = await Promise.all([
+      rejectionOf(
+        putStreamWithHeartbeat(client, 'put.log', paced(lines, 300), { heartbeat: { idleLimitMs: 300, heartbeatAfterMs: 100 } }),
+      ),
+      appendStream(client, 'append.log', paced(lines, 300), { flushIntervalMs: 100 }),
+    ]);
 
     // Which kind a FIN gets depends on what the body was doing then; test/oss/server-limits.test.ts covers that.
     expect(['request-time-limit', 'other']).toContain(explainUploadError(heartbeatError).kind);
