@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { LocalOss } from '../../src/testing/index.js';
 import { muteUrllibWarnings, useLocalOss } from '../oss/helpers.js';
-import { startFaultProxy, type FaultProxy } from '../reliability/helpers.js';
+import { startFaultProxy, type FaultProxy } from '../reliability/fault-proxy.js';
 import { bodyStarted, ossEnv, runCli, runInProcess, runShell } from './helpers.js';
 
 muteUrllibWarnings();

@@ -179,5 +179,3 @@ export function eventsAfter(stream: HeartbeatReadable, isSettled: () => boolean)
   return late;
 }
 
-// test/cli/interrupt.test.ts imports the proxy from here.
-export { startFaultProxy, type FaultProxy } from './fault-proxy.js';
