@@ -1,17 +1,22 @@
 /**
  * `npm run demo`: the problem and its fix, on an embedded local OSS server (no credentials).
  *
- * A simulated build streams its log while one step stays silent for longer than the server's idle limit.
- * The log goes up twice: first as the seed did before the fix (plain ali-oss putStream), then with
- * heartbeat-readable. Exits 0 only if the plain upload failed as expected and the second one stored the
- * whole log. Pass --silence-ms and --idle-limit-ms to shorten it (the tests do).
+ * Scene 1: a simulated build streams its log while one step stays silent for longer than the server's idle
+ * limit. The log goes up twice: first as the seed did before the fix (plain ali-oss putStream), then with
+ * heartbeat-readable. Scene 2: a proxy in front of the same server resets every connection every few seconds
+ * during a second build; its log goes up three ways at once (plain putStream, putStreamWithHeartbeat,
+ * appendStream), and the append-mode object is read while the build still runs. Exits 0 only if both
+ * streamed uploads failed where expected and the fixes stored the whole log. Pass --silence-ms,
+ * --idle-limit-ms and --reset-every-ms to shorten it (the tests do).
  */
 import { isUtf8 } from 'node:buffer';
+import { once } from 'node:events';
+import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import OSS from 'ali-oss';
-import { createOssClient, explainUploadError, putStreamWithHeartbeat } from 'heartbeat-readable/oss';
+import { appendStream, createOssClient, explainUploadError, putStreamWithHeartbeat } from 'heartbeat-readable/oss';
 import { startLocalOss } from 'heartbeat-readable/testing';
 
 // urllib reports a request that fails twice (an error, then the closed socket) with a stack dump on stderr;
@@ -20,10 +25,15 @@ const warn = console.warn.bind(console);
 console.warn = (...args: unknown[]) => void (String(args[0]).startsWith('[urllib:warn]') || warn(...args));
 
 const { values } = parseArgs({
-  options: { 'silence-ms': { type: 'string', default: '10000' }, 'idle-limit-ms': { type: 'string', default: '3000' } },
+  options: {
+    'silence-ms': { type: 'string', default: '10000' },
+    'idle-limit-ms': { type: 'string', default: '3000' },
+    'reset-every-ms': { type: 'string', default: '2000' },
+  },
 });
 const silenceMs = Number(values['silence-ms']);
 const idleLimitMs = Number(values['idle-limit-ms']);
+const resetEveryMs = Number(values['reset-every-ms']);
 
 const compiling = Buffer.from('[2/3] 编译 compile: 正在编译 142 个文件…\n');
 // The compiler printed half of its last character, then went silent: a filler must not land inside it.
@@ -73,7 +83,14 @@ console.log(
     `(real OSS: about 60 s, scaled down here). The build below is silent for ${silenceMs / 1000} s in step 2.\n`,
 );
 
-async function attempt(upload: string, key: string, run: () => Promise<string>, expectFailure: boolean): Promise<Outcome> {
+async function attempt(
+  upload: string,
+  key: string,
+  run: () => Promise<string>,
+  expectFailure: boolean,
+  intact: (stored: Buffer) => boolean = isWholeLog,
+  intactWord = 'log intact',
+): Promise<Outcome> {
   const started = Date.now();
   let result: string;
   let diagnosis = '';
@@ -88,14 +105,14 @@ async function attempt(upload: string, key: string, run: () => Promise<string>, 
     diagnosis = `${explanation.kind}: ${explanation.message}`;
   }
   const object = local.getObject(key);
-  const intact = object !== undefined && isWholeLog(object);
+  const whole = object !== undefined && intact(object);
   return {
     upload,
     result,
     seconds: ((Date.now() - started) / 1000).toFixed(1),
-    stored: object === undefined ? 'nothing' : `${object.length} bytes${intact ? ', log intact' : ', log DAMAGED'}`,
+    stored: object === undefined ? 'nothing' : `${object.length} bytes${whole ? `, ${intactWord}` : ', log DAMAGED'}`,
     diagnosis,
-    ok: expectFailure ? failed && object === undefined : !failed && intact,
+    ok: expectFailure ? failed && object === undefined : !failed && whole,
   };
 }
 
@@ -129,27 +146,176 @@ const after = await attempt(
   false,
 );
 
-await local.close();
-
 const columns: Array<[string, keyof Outcome]> = [
   ['upload', 'upload'],
   ['result', 'result'],
   ['time (s)', 'seconds'],
   ['stored object', 'stored'],
 ];
-const rows = [columns.map(([title]) => title), ...[before, after].map((outcome) => columns.map(([, key]) => String(outcome[key])))];
-const widths = columns.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
-for (const [index, row] of rows.entries()) {
-  console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
-  if (index === 0) console.log(widths.map((width) => '-'.repeat(width)).join('  '));
+
+function printTable(outcomes: Outcome[]): void {
+  const rows = [columns.map(([title]) => title), ...outcomes.map((outcome) => columns.map(([, key]) => String(outcome[key])))];
+  const widths = columns.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+  for (const [index, row] of rows.entries()) {
+    console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
+    if (index === 0) console.log(widths.map((width) => '-'.repeat(width)).join('  '));
+  }
 }
+
+printTable([before, after]);
 if (before.diagnosis) console.log(`\nWhy the plain upload failed (explainUploadError): ${before.diagnosis}`);
 if (after.diagnosis) console.log(`\nWhy the heartbeat upload failed (explainUploadError): ${after.diagnosis}`);
 
-const verdict = before.ok && after.ok;
+// Scene 2 ------------------------------------------------------------------------------------------------
+
+/**
+ * A TCP proxy to `target` that resets every open connection every `everyMs`, and then the connection of the
+ * first answer that comes back, so that answer is lost although the server acted on the request: a flaky
+ * network or a load balancer that drops connections, which no heartbeat prevents.
+ */
+async function startResettingProxy(target: string, everyMs: number): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const { hostname, port } = new URL(target);
+  const sockets = new Set<Socket>();
+  let loseNextAnswer = false;
+  const track = (socket: Socket): void => {
+    sockets.add(socket);
+    socket.on('error', () => {});
+    socket.once('close', () => sockets.delete(socket));
+  };
+  const server = createServer((client) => {
+    const upstream = connect(Number(port), hostname);
+    track(client);
+    track(upstream);
+    client.pipe(upstream);
+    upstream.on('data', (answer: Buffer) => {
+      if (!loseNextAnswer) return void client.write(answer);
+      loseNextAnswer = false;
+      client.resetAndDestroy();
+    });
+    upstream.once('end', () => client.end());
+    client.once('close', () => upstream.destroy());
+    upstream.once('close', () => client.destroy());
+  });
+  const timer = setInterval(() => {
+    for (const socket of sockets) socket.resetAndDestroy();
+    loseNextAnswer = true;
+  }, everyMs);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      clearInterval(timer);
+      for (const socket of sockets) socket.destroy();
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
+// Lines come faster than the server's idle limit: what ends the streamed uploads is the reset, not silence.
+const LINE_GAP_MS = Math.min(resetEveryMs / 4, idleLimitMs / 3);
+const LINES = Array.from({ length: 12 }, (_, i) => {
+  const step = String(i + 1).padStart(2, '0');
+  return Buffer.from(i < 11 ? `[${step}/12] 测试 test: shard ${i + 1} of 11 passed ✓\n` : `[12/12] BUILD SUCCESSFUL 构建成功\n`);
+});
+const FLAKY_LOG = Buffer.concat(LINES);
+
+async function* flakyBuild(): AsyncGenerator<Buffer> {
+  for (const line of LINES) {
+    await sleep(LINE_GAP_MS);
+    yield line;
+  }
+}
+
+console.log(
+  `\nScene 2: a proxy in front of the same server resets every connection every ${resetEveryMs / 1000} s (and loses ` +
+    `the next answer with its connection), during a ${((LINES.length * LINE_GAP_MS) / 1000).toFixed(1)} s build ` +
+    'whose log goes up three ways at once.\n',
+);
+const proxy = await startResettingProxy(local.endpoint, resetEveryMs);
+const viaProxy = { ...local.clientOptions(), endpoint: proxy.endpoint };
+const KEYS = { plain: 'logs/flaky-plain.log', heartbeat: 'logs/flaky-heartbeat.log', append: 'logs/flaky-append.log' };
+const agents: Array<{ destroy(): void }> = [];
+const clientViaProxy = (): OSS => {
+  const client = createOssClient(viaProxy);
+  agents.push((client as unknown as { agent: { destroy(): void } }).agent);
+  return client;
+};
+
+// A viewer reads the append-mode object through OSS while the build still runs.
+const liveRead = (async () => {
+  await sleep(LINES.length * LINE_GAP_MS * 0.6);
+  const { content } = (await new OSS(local.clientOptions()).get(KEYS.append).catch(() => ({ content: Buffer.alloc(0) }))) as {
+    content: Buffer;
+  };
+  const lines = content.toString().split('\n').filter(Boolean);
+  const streamed = [KEYS.plain, KEYS.heartbeat].filter((key) => local.getObject(key) !== undefined).length;
+  console.log(
+    `  While the build runs, GetObject of ${KEYS.append} returns ${lines.length} of ${LINES.length} lines so far; ` +
+      `the last: "${lines.at(-1) ?? ''}".\n  The streamed uploads have stored ${streamed === 0 ? 'nothing yet' : 'something'}: ` +
+      'their object appears only when the upload completes.\n',
+  );
+})();
+
+const isFlakyLog = (stored: Buffer): boolean => stored.equals(FLAKY_LOG);
+const flaky = await Promise.all([
+  attempt(
+    'plain ali-oss putStream',
+    KEYS.plain,
+    async () => {
+      const source = Readable.from(flakyBuild(), { objectMode: false });
+      try {
+        await new OSS(viaProxy).putStream(KEYS.plain, source);
+        return 'stored';
+      } finally {
+        source.destroy();
+      }
+    },
+    true,
+    isFlakyLog,
+    'byte for byte',
+  ),
+  attempt(
+    'heartbeat-readable putStreamWithHeartbeat',
+    KEYS.heartbeat,
+    async () => {
+      const { heartbeats, dataBytes } = await putStreamWithHeartbeat(clientViaProxy(), KEYS.heartbeat, flakyBuild(), {
+        heartbeat: { idleLimitMs },
+      });
+      return `stored: ${dataBytes} log bytes + ${heartbeats} heartbeats`;
+    },
+    true,
+    isFlakyLog,
+    'byte for byte',
+  ),
+  attempt(
+    'heartbeat-readable appendStream',
+    KEYS.append,
+    async () => {
+      const { bytes, appends, retries } = await appendStream(clientViaProxy(), KEYS.append, flakyBuild(), {
+        flushIntervalMs: LINE_GAP_MS * 2,
+        retry: { minDelayMs: 50 },
+      });
+      return `stored: ${bytes} bytes in ${appends} appends, ${retries} retries`;
+    },
+    false,
+    isFlakyLog,
+    'byte for byte',
+  ),
+]);
+await liveRead;
+for (const agent of agents) agent.destroy();
+await proxy.close();
+await local.close();
+
+printTable(flaky);
+
+const verdict = before.ok && after.ok && flaky.every((outcome) => outcome.ok);
 console.log(
   verdict
-    ? '\nAs expected: without heartbeats the server ended the silent upload and stored nothing; with them, the whole log was stored.'
-    : '\nUNEXPECTED: see the table above.',
+    ? '\nAs expected: without heartbeats the server ended the silent upload and stored nothing; with them, the whole log was stored.' +
+        '\nWith connections reset mid-build, both streamed uploads lost everything; append mode stored the whole log byte for byte.'
+    : '\nUNEXPECTED: see the tables above.',
 );
 process.exitCode = verdict ? 0 : 1;
