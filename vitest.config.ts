@@ -14,6 +14,8 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts'],
+    // The package tests write user projects there, test files included, and run them with their own runners.
+    exclude: ['test/package/.installed/**', '**/node_modules/**'],
     environment: 'node',
     testTimeout: 20_000,
   },

@@ -13,7 +13,8 @@ const TSC = join(import.meta.dirname, '..', '..', 'node_modules', 'typescript', 
 /** How a user's project may resolve modules, and the file extension that makes its files ESM or CommonJS there. */
 const resolutions = [
   { name: 'node16, CommonJS files', module: 'node16', moduleResolution: 'node16', extension: '.cts' },
-  { name: 'nodenext, ESM files', module: 'nodenext', moduleResolution: 'nodenext', extension: '.mts' },
+  // Checking every declaration file (ours, @types/node's) takes most of a run: once per lib is enough.
+  { name: 'nodenext, ESM files', module: 'nodenext', moduleResolution: 'nodenext', extension: '.mts', checkDeclarations: true },
   { name: 'bundler', module: 'esnext', moduleResolution: 'bundler', extension: '.ts' },
   { name: 'node10', module: 'commonjs', moduleResolution: 'node10', extension: '.ts' },
 ] as const;
@@ -23,7 +24,7 @@ const libs = [
 ] as const;
 
 describe.each(resolutions)('the types, $name', (resolution) => {
-  it.concurrent.each(libs)('compile strictly, $name, checking the declaration files too', async ({ name, lib }) => {
+  it.concurrent.each(libs)('compile strictly, $name', async ({ name, lib }) => {
     const dir = join(INSTALLED, 'types', `${resolution.moduleResolution}-${resolution.extension.slice(1)}-${name.replaceAll(' ', '-')}`);
     mkdirSync(dir, { recursive: true });
     for (const file of readdirSync(FIXTURES)) {
@@ -37,8 +38,8 @@ describe.each(resolutions)('the types, $name', (resolution) => {
       types: ['node'],
       strict: true,
       noEmit: true,
-      // The package's own .d.ts files are checked too: a user without skipLibCheck must not see errors.
-      skipLibCheck: false,
+      // A user without skipLibCheck must not see errors in the package's .d.ts files.
+      skipLibCheck: !('checkDeclarations' in resolution),
       esModuleInterop: true,
     };
     writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['*'] }));
