@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -18,5 +19,8 @@ export default defineConfig({
     exclude: ['test/package/.installed/**', '**/node_modules/**'],
     environment: 'node',
     testTimeout: 20_000,
+    // Most of the suite's time is waiting (timers, servers, child processes), not computing: Vitest's
+    // default of one worker fewer than the cores would run every file in turn on a 2-core machine.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
   },
 });
