@@ -7,7 +7,7 @@ import { markSourceError } from '../source-errors.js';
 import { assertClient, assertObjectName } from '../validation.js';
 import { Appender, loadCrc64, STEP_BYTES, type Batch } from './appender.js';
 import { Batcher } from './batcher.js';
-import { AppendAbortedError } from './errors.js';
+import { AppendAbortedError, ProgressCallbackError, type AppendStreamError } from './errors.js';
 import { attachAppendAccount } from './explain.js';
 import { resolveAppendOptions, type AppendStreamOptions } from './options.js';
 import { yieldToEventLoop } from './retry.js';
@@ -53,22 +53,50 @@ async function run(
 ): Promise<AppendStreamResult> {
   assertClient(client, ['append', 'head']);
   assertObjectName(name);
-  const config = resolveAppendOptions(options);
+  const { signal, onProgress, ...limits } = resolveAppendOptions(options);
   const input = toNodeReadable(source);
-  const { signal } = config;
   let batcher: Batcher | undefined;
   /** The next batch, taken and prepared while the one before is in flight. */
   let ahead: Batch | undefined;
   let succeeded = false;
-  const stop = (): void => batcher?.stop();
+  // The caller's signal, or an onProgress that threw: either stops the appends after the one in flight.
+  const stopping = new AbortController();
+  const stop = (): void => {
+    stopping.abort();
+    batcher?.stop();
+  };
   signal?.addEventListener('abort', stop, { once: true });
   try {
-    const pendingBytes = (): number => (batcher?.pendingBytes ?? 0) + (ahead?.bytes.length ?? 0);
-    const appender = new Appender(client, name, config, await loadCrc64(), pendingBytes);
-    const aborted = (): AppendAbortedError => new AppendAbortedError(signal?.reason, appender.account());
-    if (signal?.aborted) throw aborted();
+    let started = false;
+    let callbackFailure: { thrown: unknown } | undefined;
+    const report = (): void => {
+      if (onProgress === undefined || callbackFailure !== undefined) return;
+      try {
+        const { storedBytes, position, appends, retries } = appender;
+        onProgress({
+          storedBytes,
+          position: started ? position : undefined,
+          appends,
+          retries,
+          pendingBytes: batcher?.unstoredBytes ?? 0,
+          oldestPendingAt: batcher?.oldestUnstoredAt,
+        });
+      } catch (thrown) {
+        callbackFailure = { thrown };
+        stop();
+      }
+    };
+    const appender = new Appender(client, name, { ...limits, signal: stopping.signal }, await loadCrc64(), {
+      pendingBytes: () => (batcher?.pendingBytes ?? 0) + (ahead?.bytes.length ?? 0),
+      retried: report,
+    });
+    const stopped = (): AppendStreamError =>
+      callbackFailure === undefined
+        ? new AppendAbortedError(signal?.reason, appender.account())
+        : new ProgressCallbackError(callbackFailure.thrown, appender.account());
+    if (signal?.aborted) throw stopped();
     // Read from the start: the first lines' flush clock runs while the object is looked up.
-    const batches = (batcher = new Batcher(input, config));
+    const batches = (batcher = new Batcher(input, limits, report));
     const nextBatch = async (): Promise<Batch | undefined> => {
       const bytes = await batches.next().catch((error: unknown) => {
         markSourceError(error);
@@ -77,7 +105,8 @@ async function run(
       });
       return bytes && appender.prepare(bytes);
     };
-    if (!(await appender.start())) throw aborted();
+    if (!(await appender.start())) throw stopped();
+    started = true;
     // A fast source has the next batch due already: it is prepared while the one before is in flight, once
     // a turn of the event loop has let that one's body go out, when it is large enough to matter.
     const prepareAhead = async (sending: Batch): Promise<void> => {
@@ -89,10 +118,11 @@ async function run(
       const [stored] = await Promise.all([appender.append(batch), prepareAhead(batch)]);
       if (!stored) break;
       batches.release(batch.bytes.length);
+      report();
       batch = ahead ?? (await nextBatch());
       ahead = undefined;
     }
-    if (signal?.aborted) throw aborted();
+    if (stopping.signal.aborted) throw stopped();
     succeeded = true;
     const { storedBytes, appends, retries, position, crc64 } = appender;
     return { name, bytes: storedBytes, appends, retries, position, crc64 };

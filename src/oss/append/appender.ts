@@ -42,6 +42,14 @@ export interface Batch {
   crc64?: { value: string | undefined };
 }
 
+/** What the Appender asks of the stream around it. */
+export interface AppenderHooks {
+  /** Bytes taken from the source and not in the batch being appended. */
+  pendingBytes(): number;
+  /** A try failed, and the retry is counted. */
+  retried(): void;
+}
+
 interface ObjectState {
   /** Undefined: there is no such object. */
   type: string | undefined;
@@ -89,7 +97,7 @@ export class Appender {
     private readonly name: string,
     private readonly config: AppendConfig,
     private readonly crc64Of: Crc64,
-    private readonly pendingBytes: () => number,
+    private readonly hooks: AppenderHooks,
   ) {}
 
   account(): AppendAccount {
@@ -98,7 +106,7 @@ export class Appender {
       objectName: this.name,
       storedBytes: this.storedBytes,
       unconfirmedBytes: this.unconfirmedBytes,
-      unsentBytes: this.pendingBytes() + batchBytes - this.unconfirmedBytes,
+      unsentBytes: this.hooks.pendingBytes() + batchBytes - this.unconfirmedBytes,
       position: this.position,
       appends: this.appends,
       retries: this.retries,
@@ -147,11 +155,14 @@ export class Appender {
       if (this.config.signal?.aborted) return undefined;
     }
     this.unconfirmedBytes = batch.bytes.length;
+    // OSS takes the object's type and metadata from the append that creates it, and only from it.
+    const creation = this.position === 0 ? this.config.creation : undefined;
     const request = this.client
       .append(this.name, batch.bytes, {
         position: String(this.position),
         timeout: this.config.requestTimeoutMs,
-        headers: { 'Content-MD5': batch.md5 },
+        mime: creation?.mime,
+        headers: { ...creation?.headers, 'Content-MD5': batch.md5 },
       })
       .catch((error: unknown) => {
         // An answer that says the append was refused says it was not applied.
@@ -236,6 +247,7 @@ export class Appender {
         const delay = backoff.next();
         if (delay === undefined) throw new AppendGaveUpError(backoff.failures, backoff.elapsedMs, error, this.account());
         this.retries += 1;
+        this.hooks.retried();
         await sleep(delay, signal);
       }
     }

@@ -33,15 +33,20 @@ export class Batcher {
   #pendingBytes = 0;
   /** Handed out by next() and not yet released: the append in flight. */
   #heldBytes = 0;
+  /** When the first byte of each batch handed out and not yet released arrived, oldest first. */
+  #heldSince: number[] = [];
+  /** Called when bytes arrive while none were waiting or held. */
+  readonly #onFirstBytes: () => void;
   #pausedByUs = false;
   #ended = false;
   #error: Error | undefined;
   #stopped = false;
   #wake: (() => void) | undefined;
 
-  constructor(source: NodeJS.ReadableStream, limits: BatchLimits) {
+  constructor(source: NodeJS.ReadableStream, limits: BatchLimits, onFirstBytes: () => void = () => {}) {
     this.#source = source;
     this.#limits = limits;
+    this.#onFirstBytes = onFirstBytes;
     // The readable side is all that counts: a Duplex (a socket) ends the log when its peer has sent everything.
     this.#stopWatching = finished(source, { writable: false }, (error) => {
       if (error) this.#error = error;
@@ -58,6 +63,16 @@ export class Batcher {
     return this.#pendingBytes;
   }
 
+  /** Bytes read from the source and not yet released: waiting, or handed out and not yet stored. */
+  get unstoredBytes(): number {
+    return this.#pendingBytes + this.#heldBytes;
+  }
+
+  /** When the oldest byte not yet released arrived: from what the flush clock noted, no clock read. */
+  get oldestUnstoredAt(): number | undefined {
+    return this.#heldSince[0] ?? this.#chunks[0]?.at;
+  }
+
   readonly #onData = (chunk: unknown): void => {
     const bytes = toBuffer(chunk);
     if (bytes === undefined) {
@@ -68,6 +83,7 @@ export class Batcher {
     }
     if (bytes.length === 0) return;
     const wasEmpty = this.#pendingBytes === 0;
+    const wasIdle = wasEmpty && this.#heldBytes === 0;
     this.#chunks.push({ bytes, at: Date.now() });
     this.#pendingBytes += bytes.length;
     if (this.#pendingBytes + this.#heldBytes >= this.#limits.maxBufferedBytes && !this.#pausedByUs) {
@@ -76,6 +92,7 @@ export class Batcher {
     }
     // The first byte starts the flush clock; a full batch is due now. Anything else changes nothing.
     if (wasEmpty || this.#pendingBytes >= this.#limits.maxAppendBytes) this.#wake?.();
+    if (wasIdle && !this.#stopped) this.#onFirstBytes();
   };
 
   /**
@@ -112,6 +129,7 @@ export class Batcher {
   /** The bytes of a batch are stored: they no longer count against maxBufferedBytes. */
   release(bytes: number): void {
     this.#heldBytes -= bytes;
+    this.#heldSince.shift();
     if (this.#pausedByUs && !this.#stopped && this.#pendingBytes + this.#heldBytes < this.#limits.maxBufferedBytes) {
       this.#pausedByUs = false;
       this.#source.resume();
@@ -144,6 +162,7 @@ export class Batcher {
   }
 
   #take(): Buffer {
+    this.#heldSince.push(this.#chunks[0]!.at);
     const parts: Buffer[] = [];
     let size = 0;
     let used = 0;

@@ -176,3 +176,20 @@ export class AppendAbortedError extends AppendStreamError {
     });
   }
 }
+
+/** The caller's onProgress threw: appends stopped after the one in flight settled; `cause` is what it threw. */
+export class ProgressCallbackError extends AppendStreamError {
+  override readonly name = 'ProgressCallbackError';
+  readonly code = 'ERR_APPEND_PROGRESS_CALLBACK';
+
+  constructor(thrown: unknown, account: AppendAccount) {
+    // The caller's own error: its message names no request.
+    const what = thrown instanceof Error ? `${thrown.name}: ${thrown.message.split('\n')[0]}` : describeFailure(thrown);
+    super(
+      `onProgress threw (${what}), so appending to ${account.objectName} stopped once the append in flight had settled; ` +
+        'what was appended stays in the object.',
+      account,
+      { cause: thrown },
+    );
+  }
+}

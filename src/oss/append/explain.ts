@@ -6,7 +6,8 @@ export type AppendErrorKind =
   | 'append-refused'
   | 'not-appendable'
   | 'object-exists'
-  | 'object-too-large';
+  | 'object-too-large'
+  | 'progress-callback-threw';
 
 const KINDS: Record<string, AppendErrorKind | 'aborted'> = {
   ERR_APPEND_CONFLICT: 'append-conflict',
@@ -15,6 +16,7 @@ const KINDS: Record<string, AppendErrorKind | 'aborted'> = {
   ERR_OBJECT_NOT_APPENDABLE: 'not-appendable',
   ERR_OBJECT_EXISTS: 'object-exists',
   ERR_OBJECT_TOO_LARGE: 'object-too-large',
+  ERR_APPEND_PROGRESS_CALLBACK: 'progress-callback-threw',
   ABORT_ERR: 'aborted',
 };
 
@@ -25,6 +27,7 @@ const ADVICE: Partial<Record<AppendErrorKind, string>> = {
     'OSS stayed unreachable or failing longer than the retry limits allow: raise retry.attempts or ' +
     'retry.maxElapsedMs, or continue later with resume: true.',
   'append-refused': 'Act on the error itself: credentials, permissions, the bucket or the object name.',
+  'progress-callback-threw': 'Fix onProgress (its error is the cause), then continue the object with resume: true.',
 };
 
 // Symbol.for: a second copy of the package in the process reads it too.
@@ -37,19 +40,40 @@ export function attachAppendAccount(error: unknown, account: AppendAccount): voi
   Object.defineProperty(error, APPEND_ACCOUNT, { value: account, configurable: true });
 }
 
+/** The kind of an appendStream error of its own. */
+function kindOf(error: object): AppendErrorKind | 'aborted' | undefined {
+  // By code and fields, not instanceof: a second copy of the package in the process raises its own classes.
+  const { code, storedBytes } = error as Record<string, unknown>;
+  return typeof code === 'string' && typeof storedBytes === 'number' ? KINDS[code] : undefined;
+}
+
+function attachedAccount(error: object): AppendAccount | undefined {
+  return (error as Record<symbol, AppendAccount | undefined>)[APPEND_ACCOUNT];
+}
+
+/**
+ * What appendStream had stored when it rejected with `error`: one of its own errors, or a source's error it
+ * rejected with. Undefined for any other error, from whichever copy of the package.
+ */
+export function appendAccountOf(error: unknown): AppendAccount | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  if (kindOf(error) === undefined) return attachedAccount(error);
+  const { objectName, storedBytes, unconfirmedBytes, unsentBytes, position, appends, retries } = error as AppendAccount;
+  return { objectName, storedBytes, unconfirmedBytes, unsentBytes, position, appends, retries };
+}
+
 /** The kind and message of an appendStream error, or undefined for any other error. */
 export function explainAppendError(
   error: unknown,
 ): { kind: AppendErrorKind | 'aborted' | 'source-error'; message: string } | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
-  // By code and fields, not instanceof: a second copy of the package in the process raises its own classes.
-  const { code, storedBytes, message } = error as Record<string, unknown>;
-  const kind = typeof code === 'string' && typeof storedBytes === 'number' ? KINDS[code] : undefined;
+  const { message } = error as { message?: unknown };
+  const kind = kindOf(error);
   if (kind !== undefined) {
     const advice = kind === 'aborted' ? undefined : ADVICE[kind];
     return { kind, message: advice === undefined ? String(message) : `${String(message)} ${advice}` };
   }
-  const account = (error as Record<symbol, AppendAccount | undefined>)[APPEND_ACCOUNT];
+  const account = attachedAccount(error);
   if (account === undefined) return undefined;
   return {
     kind: 'source-error',

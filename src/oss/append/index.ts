@@ -6,6 +6,7 @@ export {
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_RETRY,
   MAX_APPENDABLE_OBJECT_BYTES,
+  type AppendProgress,
   type AppendRetryOptions,
   type AppendStreamOptions,
 } from './options.js';
@@ -18,5 +19,7 @@ export {
   ObjectExistsError,
   ObjectNotAppendableError,
   ObjectTooLargeError,
+  ProgressCallbackError,
   type AppendAccount,
 } from './errors.js';
+export { appendAccountOf } from './explain.js';

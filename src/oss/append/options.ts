@@ -1,4 +1,5 @@
 import { constants as bufferConstants } from 'node:buffer';
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { assertBoolean, assertInteger, assertOptionsObject, assertPositiveMs, assertSignal, describeValue } from '../../validation.js';
 
 export const DEFAULT_MAX_APPEND_BYTES = 2 ** 20;
@@ -20,6 +21,22 @@ export interface AppendRetryOptions {
   maxDelayMs?: number;
 }
 
+/** How far an append stream has got, as `onProgress` receives it: exact at the moment of the call. */
+export interface AppendProgress {
+  /** Bytes this call appended that OSS confirmed. */
+  storedBytes: number;
+  /** The object's confirmed length; undefined until the first HEAD has found where this call starts. */
+  position: number | undefined;
+  /** Appends that landed. */
+  appends: number;
+  /** Tries after a failure: a resend or a check of the object's length. */
+  retries: number;
+  /** Bytes taken from the source that OSS has not confirmed: waiting, or in an append not yet confirmed. */
+  pendingBytes: number;
+  /** When the oldest of those bytes was taken from the source (a `Date.now()` time); undefined when there are none. */
+  oldestPendingAt: number | undefined;
+}
+
 export interface AppendStreamOptions {
   /** The largest append, in bytes. Default 1 MiB. */
   maxAppendBytes?: number;
@@ -37,6 +54,23 @@ export interface AppendStreamOptions {
   resume?: boolean;
   /** Stops after the append in flight settles; what was appended stays in the object. */
   signal?: AbortSignal;
+  /**
+   * The object's Content-Type, such as `text/plain; charset=utf-8`, sent with the append that creates the object
+   * (position 0): OSS takes an object's type from that append. Default: ali-oss's guess from the name's extension.
+   */
+  mime?: string;
+  /**
+   * More headers for the append that creates the object (x-oss-meta-*, Cache-Control, Content-Disposition...),
+   * sent with it alone, as OSS takes an object's metadata from it. Not Content-Length, Content-MD5 or
+   * Transfer-Encoding, which appendStream sets for each append, nor Content-Type: that is `mime`.
+   */
+  headers?: Record<string, string>;
+  /**
+   * Called after each append lands, after each failed try (its retry counted), and when bytes come from the source
+   * while none were waiting. A throw stops appending as an abort does, after the append in flight settles; the call
+   * rejects with a ProgressCallbackError whose `cause` is what was thrown. Not called again after it threw.
+   */
+  onProgress?: (progress: AppendProgress) => void;
 }
 
 export type RetryLimits = Required<AppendRetryOptions>;
@@ -49,6 +83,8 @@ export interface AppendConfig {
   retry: RetryLimits;
   resume: boolean;
   signal: AbortSignal | undefined;
+  /** mime and headers together, as ali-oss takes them for the append at position 0. */
+  creation: { mime?: string; headers?: Record<string, string> };
 }
 
 export const DEFAULT_RETRY: Readonly<RetryLimits> = Object.freeze({
@@ -73,8 +109,52 @@ function resolveRetry(retry: unknown): RetryLimits {
   return limits;
 }
 
+/** The headers appendStream sets for each append itself, lowercase. */
+const OWN_HEADERS: Record<string, string> = {
+  'content-length': 'appendStream sets it for each append',
+  'content-md5': 'appendStream sets it for each append',
+  'transfer-encoding': 'appendStream sends each append with its length',
+  'content-type': 'pass the type as mime',
+};
+
+function assertMime(mime: unknown): asserts mime is string | undefined {
+  if (mime === undefined) return;
+  const rule = 'a media type such as "text/plain; charset=utf-8"';
+  if (typeof mime !== 'string') throw new TypeError(`mime must be ${rule}, got ${describeValue(mime)}`);
+  // Without a "/", ali-oss would look it up as a file extension instead of sending it.
+  let valid = /^[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+(\s*;.*)?$/.test(mime);
+  try {
+    validateHeaderValue('Content-Type', mime);
+  } catch {
+    valid = false;
+  }
+  if (!valid) throw new RangeError(`mime must be ${rule}, got ${describeValue(mime)}`);
+}
+
+function assertHeaders(headers: unknown): asserts headers is Record<string, string> | undefined {
+  assertOptionsObject('headers', headers);
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const option = `headers[${JSON.stringify(name)}]`;
+    const own = OWN_HEADERS[name.toLowerCase()];
+    if (own !== undefined) throw new TypeError(`${option} must be left out: ${own}, got ${describeValue(value)}`);
+    try {
+      validateHeaderName(name);
+    } catch {
+      throw new RangeError(`headers names must be HTTP tokens, got ${describeValue(name)}`);
+    }
+    if (typeof value !== 'string') throw new TypeError(`${option} must be a string, got ${describeValue(value)}`);
+    try {
+      validateHeaderValue(name, value);
+    } catch {
+      throw new RangeError(`${option} must hold no control characters and nothing past Latin-1, got ${describeValue(value)}`);
+    }
+  }
+}
+
 /** Validates every option, throwing a TypeError or RangeError that names the option and the value. */
-export function resolveAppendOptions(options: unknown): AppendConfig {
+export function resolveAppendOptions(
+  options: unknown,
+): AppendConfig & { onProgress: ((progress: AppendProgress) => void) | undefined } {
   assertOptionsObject('options', options);
   const {
     maxAppendBytes = DEFAULT_MAX_APPEND_BYTES,
@@ -84,6 +164,9 @@ export function resolveAppendOptions(options: unknown): AppendConfig {
     retry,
     resume = false,
     signal,
+    mime,
+    headers,
+    onProgress,
   } = (options ?? {}) as AppendStreamOptions;
   // One append is one Buffer, and no larger than the object may grow.
   assertInteger('maxAppendBytes', maxAppendBytes, 1, Math.min(bufferConstants.MAX_LENGTH, MAX_APPENDABLE_OBJECT_BYTES));
@@ -93,5 +176,12 @@ export function resolveAppendOptions(options: unknown): AppendConfig {
   assertPositiveMs('requestTimeoutMs', requestTimeoutMs);
   assertBoolean('resume', resume);
   assertSignal(signal);
-  return { maxAppendBytes, flushIntervalMs, maxBufferedBytes, requestTimeoutMs, retry: resolveRetry(retry), resume, signal };
+  assertMime(mime);
+  assertHeaders(headers);
+  if (onProgress !== undefined && typeof onProgress !== 'function') {
+    throw new TypeError(`onProgress must be a function, got ${describeValue(onProgress)}`);
+  }
+  // Copied: the headers go out as they were at the call.
+  const creation = { ...(mime !== undefined && { mime }), ...(headers !== undefined && { headers: { ...headers } }) };
+  return { maxAppendBytes, flushIntervalMs, maxBufferedBytes, requestTimeoutMs, retry: resolveRetry(retry), resume, signal, creation, onProgress };
 }

@@ -60,6 +60,20 @@ describe('appendStream through real ali-oss against startLocalOss', () => {
     expect(result).toMatchObject({ appends: 3, retries: 3 });
   });
 
+  it('gives the object the mime and headers of the append that creates it, as HEAD and GetObject return them', async () => {
+    const local = await oss.start();
+    const client = oss.heartbeatClient(local);
+    const headers = { 'x-oss-meta-build': '42' };
+    const input = Readable.from(['step 1\nstep 2\n']);
+    await appendStream(client, KEY, input, { mime: 'application/x-ndjson', headers, maxAppendBytes: 7 });
+    expect(local.stats().appends).toBe(2);
+    const reader = new OSS(local.clientOptions());
+    for (const { res } of [await reader.head(KEY), await reader.get(KEY)]) {
+      expect(res.headers).toMatchObject({ 'content-type': 'application/x-ndjson', 'x-oss-meta-build': '42' });
+    }
+    expect(headers).toEqual({ 'x-oss-meta-build': '42' });
+  });
+
   it('continues the same object after a restart with resume: true', async () => {
     const local = await oss.start();
     const firstRun = logSource();

@@ -1,6 +1,13 @@
 import type OSS from 'ali-oss';
 import { describe, expect, it, vi } from 'vitest';
-import { appendStream, explainUploadError, MAX_APPENDABLE_OBJECT_BYTES, type UploadErrorKind } from '../../../src/oss/index.js';
+import {
+  appendAccountOf,
+  appendStream,
+  explainUploadError,
+  MAX_APPENDABLE_OBJECT_BYTES,
+  type AppendAccount,
+  type UploadErrorKind,
+} from '../../../src/oss/index.js';
 import { useFakeClock } from '../../helpers.js';
 import { observeSettlement } from '../../reliability/helpers.js';
 import { fakeOss } from './fake-oss.js';
@@ -54,8 +61,21 @@ const cases: Array<[UploadErrorKind, (fake: Fake) => void, object, string | RegE
   ['not-appendable', (fake) => fake.put(KEY, 'normal'), { resume: true }, /^logs\/build-42\.log is a Normal object/],
   ['object-exists', (fake) => fake.write(KEY, 'old'), {}, /pass resume: true to continue an appendable object/],
   ['object-too-large', tooLarge, { resume: true }, /continue in a new object/],
+  [
+    'progress-callback-threw',
+    () => {},
+    {
+      onProgress: () => {
+        throw new Error('display crashed');
+      },
+    },
+    /Fix onProgress \(its error is the cause\), then continue the object with resume: true\.$/,
+  ],
   ['aborted', () => {}, { signal: AbortSignal.abort() }, /was aborted; what was appended stays in the object/],
 ];
+
+/** An account as appendStream gives it. */
+const account: AppendAccount = { objectName: KEY, storedBytes: 7, unconfirmedBytes: 0, unsentBytes: 3, position: 12, appends: 1, retries: 2 };
 
 describe('explainUploadError knows every appendStream failure', () => {
   it.each(cases)('%s', async (kind, prepare, options, advice) => {
@@ -85,5 +105,50 @@ describe('explainUploadError knows every appendStream failure', () => {
     });
     // The source's own error, as it raised it: the account is not among its enumerable fields.
     expect(Object.keys(settlement.error as object)).toEqual([]);
+  });
+});
+
+describe('appendAccountOf', () => {
+  it.each(cases)('gives the account of %s, and only the account', async (_kind, prepare, options) => {
+    const error = (await failureOf(prepare, options)) as AppendAccount;
+    const { objectName, storedBytes, unconfirmedBytes, unsentBytes, position, appends, retries } = error;
+    expect(appendAccountOf(error)).toEqual({ objectName, storedBytes, unconfirmedBytes, unsentBytes, position, appends, retries });
+    expect(objectName).toBe(KEY);
+  });
+
+  it("gives the account of the source's own error that appendStream rejected with", async () => {
+    const fake = fakeOss({ latencyMs: 0 });
+    const source = logSource();
+    const { settlement, done } = observeSettlement(appendStream(fake.client, KEY, source));
+    source.push('step 1\n');
+    await vi.advanceTimersByTimeAsync(1000);
+    source.destroy(new Error('compiler crashed'));
+    await runUntil(done);
+    expect(appendAccountOf(settlement.error)).toEqual({
+      objectName: KEY,
+      storedBytes: 7,
+      unconfirmedBytes: 0,
+      unsentBytes: 0,
+      position: 7,
+      appends: 1,
+      retries: 0,
+    });
+  });
+
+  it('reads the errors of another copy of the package: by code and fields, and by the registry symbol', () => {
+    const theirs = Object.assign(new Error('Gave up'), { name: 'AppendGaveUpError', code: 'ERR_APPEND_GAVE_UP', attempts: 3, ...account });
+    expect(appendAccountOf(theirs)).toEqual(account);
+    const sourceError = new Error('compiler crashed');
+    Object.defineProperty(sourceError, Symbol.for('heartbeat-readable.appendAccount'), { value: account });
+    expect(appendAccountOf(sourceError)).toBe(account);
+  });
+
+  it.each([
+    ['an ali-oss error', Object.assign(new Error('denied'), { name: 'AccessDeniedError', status: 403, code: 'AccessDenied' })],
+    ['an error with an unknown code and an account', Object.assign(new Error('x'), { code: 'ERR_OTHER', ...account })],
+    ['a string', 'failed'],
+    ['null', null],
+  ])('gives undefined for %s', (_what, error) => {
+    expect(appendAccountOf(error)).toBeUndefined();
   });
 });

@@ -33,6 +33,9 @@ export interface FakeRequest {
   fault?: Fault | 'offline';
   /** The Content-MD5 header sent with it. */
   md5?: string;
+  /** ali-oss's `mime` and the headers besides Content-MD5, as an append was given them. */
+  mime?: string;
+  headers?: Record<string, string>;
 }
 
 export interface FakeOssOptions {
@@ -134,10 +137,18 @@ export function fakeOss(options: FakeOssOptions = {}): {
     async append(
       name: string,
       bytes: Buffer,
-      { position, timeout, headers }: { position: string; timeout?: number; headers?: Record<string, string> },
+      { position, timeout, mime, headers }: { position: string; timeout?: number; mime?: string; headers?: Record<string, string> },
     ) {
-      const md5 = headers?.['Content-MD5'];
-      const entry: FakeRequest = { method: 'append', at: Date.now(), position: Number(position), bytes: bytes.length, md5 };
+      const { 'Content-MD5': md5, ...others } = headers ?? {};
+      const entry: FakeRequest = {
+        method: 'append',
+        at: Date.now(),
+        position: Number(position),
+        bytes: bytes.length,
+        md5,
+        ...(mime !== undefined && { mime }),
+        ...(Object.keys(others).length > 0 && { headers: others }),
+      };
       return request(entry, timeout, () => {
         const arrived = entry.fault === 'damaged-in-transit' ? damaged(bytes) : bytes;
         if (md5 !== undefined && md5 !== createHash('md5').update(arrived).digest('base64')) throw statusError(400, 'InvalidDigest');

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { vi } from 'vitest';
 import { appendStream, type AppendStreamOptions, type AppendStreamResult } from '../../../src/oss/index.js';
 import { observeSettlement, type Settlement } from '../../reliability/helpers.js';
-import { fakeOss, type FakeOssOptions } from './fake-oss.js';
+import { fakeOss, type FakeOssOptions, type FakeRequest } from './fake-oss.js';
 
 export const KEY = 'logs/build-42.log';
 
@@ -18,7 +18,7 @@ export interface Run {
   /** Resolves (never rejects) once the append stream has settled. */
   done: Promise<void>;
   /** The append requests so far. */
-  appends(): { at: number; position?: number; bytes?: number }[];
+  appends(): FakeRequest[];
 }
 
 /**

@@ -13,6 +13,8 @@ const positive = (name: string, shown: string): string => `${name} must be a pos
 const integer = (name: string, min: number, max: number, shown: string): string =>
   `${name} must be an integer from ${min} to ${max}, got ${shown}`;
 const atLeast = (name: string, min: number, shown: string): string => `${name} must be an integer of at least ${min}, got ${shown}`;
+const mediaType = (shown: string): string => `mime must be a media type such as "text/plain; charset=utf-8", got ${shown}`;
+const leftOut = (header: string, why: string, shown: string): string => `headers["${header}"] must be left out: ${why}, got ${shown}`;
 
 const rows: Row[] = [
   ['options a string', '1s', TypeError, 'options must be an object, got "1s"'],
@@ -40,6 +42,18 @@ const rows: Row[] = [
   ['retry.maxDelayMs below minDelayMs', { retry: { minDelayMs: 500, maxDelayMs: 100 } }, RangeError, 'retry.maxDelayMs must be at least retry.minDelayMs (500), got 100'],
   ['resume a string', { resume: 'yes' }, TypeError, 'resume must be a boolean, got "yes"'],
   ['signal a controller', { signal: new AbortController() }, TypeError, 'signal must be an AbortSignal, got AbortController [Object]'],
+  ['mime a number', { mime: 42 }, TypeError, mediaType('42')],
+  ['mime an extension', { mime: 'txt' }, RangeError, mediaType('"txt"')],
+  ['mime with a line break', { mime: 'text/plain\r\nX-Injected: 1' }, RangeError, mediaType('"text/plain\\r\\nX-Injected: 1"')],
+  ['headers a string', { headers: 'x-oss-meta-a: 1' }, TypeError, 'headers must be an object, got "x-oss-meta-a: 1"'],
+  ['headers with Content-Length', { headers: { 'Content-Length': '5' } }, TypeError, leftOut('Content-Length', 'appendStream sets it for each append', '"5"')],
+  ['headers with content-md5', { headers: { 'content-md5': 'x' } }, TypeError, leftOut('content-md5', 'appendStream sets it for each append', '"x"')],
+  ['headers with Transfer-Encoding', { headers: { 'Transfer-Encoding': 'chunked' } }, TypeError, leftOut('Transfer-Encoding', 'appendStream sends each append with its length', '"chunked"')],
+  ['headers with Content-Type', { headers: { 'Content-Type': 'text/plain' } }, TypeError, leftOut('Content-Type', 'pass the type as mime', '"text/plain"')],
+  ['headers with a name that is no HTTP token', { headers: { 'x-oss-meta-build id': '42' } }, RangeError, 'headers names must be HTTP tokens, got "x-oss-meta-build id"'],
+  ['headers with a number', { headers: { 'x-oss-meta-build': 42 } }, TypeError, 'headers["x-oss-meta-build"] must be a string, got 42'],
+  ['headers with a line break', { headers: { 'x-oss-meta-build': '42\nX: 1' } }, RangeError, 'headers["x-oss-meta-build"] must hold no control characters and nothing past Latin-1, got "42\\nX: 1"'],
+  ['onProgress a string', { onProgress: 'log' }, TypeError, 'onProgress must be a function, got "log"'],
 ];
 
 describe('appendStream rejects bad input before any request, naming the argument or option and the value', () => {
