@@ -127,6 +127,12 @@ const ADVICE = new Map<string, Advice>([
       'the bucket (--bucket) and the key.',
   ],
   [
+    'progress-callback-threw',
+    (_command, error) =>
+      `following the upload for the status line failed (${causeOf(error)}): a bug in heartbeat-put, not a problem with ` +
+      'the upload. What was appended stays in the object, and --resume continues it.',
+  ],
+  [
     'object-too-large',
     ({ key }, error) =>
       `the next append would take ${key} past ${formatSize(fieldsOf<{ limitBytes: number }>(error).limitBytes ?? 0)}, ` +

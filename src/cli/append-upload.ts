@@ -1,21 +1,11 @@
-import { appendStream, explainUploadError, type AppendAccount } from 'heartbeat-readable/oss';
+import { PassThrough } from 'node:stream';
+import { appendAccountOf, appendStream, explainUploadError, type AppendAccount } from 'heartbeat-readable/oss';
 import { adviceFor } from './advice.js';
-import { AppendProgress } from './append-progress.js';
+import { AppendStatus } from './append-progress.js';
 import type { AppendSettings } from './arguments.js';
 import { SIGNAL_EXIT_CODES } from './interrupts.js';
 import { inputOf, secondsSince, showStatus, whereStored, type Upload } from './upload.js';
 import { INTERRUPT_GRACE_MS } from './usage.js';
-
-// appendStream keeps what it had stored on a source's error under this registry symbol.
-const APPEND_ACCOUNT = Symbol.for('heartbeat-readable.appendAccount');
-
-/** What an appendStream failure had stored: every error of its own carries it, a source's error under a symbol. */
-function accountOf(error: unknown): AppendAccount | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const fields = error as Partial<AppendAccount> & Record<symbol, AppendAccount | undefined>;
-  if (typeof fields.storedBytes === 'number' && typeof fields.position === 'number') return fields as AppendAccount;
-  return fields[APPEND_ACCOUNT];
-}
 
 function count(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
@@ -45,18 +35,21 @@ function accountOfRun(key: string, account: AppendAccount): string {
  */
 export async function appendUpload(upload: Upload, settings: AppendSettings): Promise<number> {
   const { command, voice, client, interrupts } = upload;
-  const progress = new AppendProgress();
+  const progress = new AppendStatus();
   const input = inputOf(upload);
-  const meter = progress.meter();
-  input.pipe(meter);
-  input.once('error', (error) => meter.destroy(error));
+  // What appendStream reads: an interrupt ends it, and what was read before is appended.
+  const feed = new PassThrough();
+  input.pipe(feed);
+  input.once('error', (error) => feed.destroy(error));
   interrupts.windDownFirst(() => {
-    input.unpipe(meter);
-    meter.end();
+    input.unpipe(feed);
+    feed.end();
   }, INTERRUPT_GRACE_MS);
   const status = showStatus(upload, { mode: 'append', progress });
   try {
-    const result = await appendStream(progress.observe(client, command.contentType), command.key, meter, {
+    const result = await appendStream(client, command.key, feed, {
+      mime: command.contentType,
+      onProgress: progress.update,
       resume: settings.resume,
       flushIntervalMs: settings.flushIntervalMs,
       maxAppendBytes: settings.maxAppendBytes,
@@ -83,7 +76,7 @@ export async function appendUpload(upload: Upload, settings: AppendSettings): Pr
     return 0;
   } catch (error) {
     status.stop();
-    const account = accountOf(error);
+    const account = appendAccountOf(error);
     const stored = account && accountOfRun(command.key, account);
     if (interrupts.by) {
       voice.say(`interrupted by ${interrupts.by}: ${stored ?? 'the upload was aborted'}`);

@@ -1,5 +1,5 @@
 import type { HeartbeatReadable } from 'heartbeat-readable';
-import type { AppendProgress } from './append-progress.js';
+import type { AppendStatus } from './append-progress.js';
 
 const REFRESH_MS = 250;
 export const CLEAR_LINE = '\r\x1b[2K';
@@ -7,7 +7,7 @@ export const CLEAR_LINE = '\r\x1b[2K';
 /** What the line follows: one long PUT's body, or how far --append has got. */
 export type StatusSource =
   | { mode: 'stream'; body: Pick<HeartbeatReadable, 'dataBytes' | 'heartbeats'> }
-  | { mode: 'append'; progress: Pick<AppendProgress, 'storedBytes' | 'appends' | 'retries' | 'batchAgeMs'> };
+  | { mode: 'append'; progress: Pick<AppendStatus, 'storedBytes' | 'appends' | 'retries' | 'batchAgeMs'> };
 
 /** Bytes sent, heartbeats, and how long the input has been silent: silence is what heartbeats are for. */
 function streamFrames(body: Pick<HeartbeatReadable, 'dataBytes' | 'heartbeats'>): () => string {

@@ -1,87 +1,51 @@
-import type OSS from 'ali-oss';
 import { describe, expect, it, vi } from 'vitest';
-import { AppendProgress } from '../../src/cli/append-progress.js';
+import { AppendStatus } from '../../src/cli/append-progress.js';
+import { CLEAR_LINE } from '../../src/cli/status-line.js';
 import { useFakeClock } from '../helpers.js';
+import { muteUrllibWarnings, useLocalOss } from '../oss/helpers.js';
+import { holds, ossEnv, runInProcess } from './helpers.js';
 
-/** A client whose answers the test gives: each call waits for `answer` or `fail`. */
-function scriptedClient() {
-  const calls: Array<{ method: 'append' | 'head'; options: Record<string, unknown>; settle: (length?: number) => void; fail: (status: number) => void }> = [];
-  const call = (method: 'append' | 'head', options: Record<string, unknown> = {}) =>
-    new Promise((resolve, reject) => {
-      calls.push({
-        method,
-        options,
-        settle: (length) => resolve({ res: { headers: length === undefined ? {} : { 'x-oss-next-append-position': String(length) } } }),
-        fail: (status) => reject(Object.assign(new Error(`HTTP ${status}`), { status })),
-      });
-    });
-  const client = {
-    append: (_name: string, _body: Buffer, options: Record<string, unknown>) => call('append', options),
-    head: () => call('head'),
-  } as unknown as OSS;
-  return { client, calls };
-}
-
-describe('AppendProgress follows appendStream through the answers to its requests', () => {
+describe("AppendStatus follows appendStream's onProgress reports", () => {
   useFakeClock();
 
-  it('counts stored bytes from the lengths OSS answers, from where this run started', async () => {
-    const progress = new AppendProgress();
-    const { client, calls } = scriptedClient();
-    const observed = progress.observe(client, 'text/plain; charset=utf-8');
+  it('shows the last report, and how long its oldest unstored byte has waited by now', async () => {
+    const status = new AppendStatus();
+    expect(status).toMatchObject({ storedBytes: 0, appends: 0, retries: 0 });
+    expect(status.batchAgeMs()).toBeUndefined();
 
-    const head = observed.head('k');
-    calls[0]!.settle(100); // resuming an object of 100 bytes
-    await head;
-    const append = observed.append('k', Buffer.from('0123456789'), { position: '100' });
-    calls[1]!.settle(110);
-    await append;
-    expect(progress).toMatchObject({ storedBytes: 10, appends: 1, retries: 0 });
-    expect(calls[1]!.options).toEqual({ position: '100', mime: 'text/plain; charset=utf-8' });
+    status.update({ storedBytes: 7, position: 107, appends: 1, retries: 2, pendingBytes: 5, oldestPendingAt: Date.now() });
+    await vi.advanceTimersByTimeAsync(1_300);
+    expect(status).toMatchObject({ storedBytes: 7, appends: 1, retries: 2 });
+    expect(status.batchAgeMs()).toBe(1_300);
+
+    status.update({ storedBytes: 12, position: 112, appends: 2, retries: 2, pendingBytes: 0, oldestPendingAt: undefined });
+    expect(status.batchAgeMs()).toBeUndefined();
   });
+});
 
-  it('a failed append counts a retry; the HEAD that finds it landed counts the append', async () => {
-    const progress = new AppendProgress();
-    const { client, calls } = scriptedClient();
-    const observed = progress.observe(client, 'text/plain');
+describe('the --append status line, from those reports', () => {
+  muteUrllibWarnings();
+  const oss = useLocalOss();
 
-    const head = observed.head('k').catch(() => {});
-    calls[0]!.fail(404); // a new object: not a failure
-    await head;
-    const lost = observed.append('k', Buffer.from('abc'), { position: '0' }).catch(() => {});
-    calls[1]!.fail(-1);
-    await lost;
-    expect(progress).toMatchObject({ storedBytes: 0, appends: 0, retries: 1 });
-    const check = observed.head('k');
-    calls[2]!.settle(3);
-    await check;
-    expect(progress).toMatchObject({ storedBytes: 3, appends: 1, retries: 1 });
-  });
+  it('counts the retries while OSS is unreachable, and shows the waiting batch growing older', async () => {
+    const local = await oss.start();
+    const { code, stderr } = await runInProcess(['--append', '--flush-interval', '100ms', 'k.log'], ossEnv(local), [
+      'line 1\n',
+      holds(local, 'k.log', 'line 1\n'),
+      () => {
+        void local.faults.goOffline(1_500);
+        return Promise.resolve();
+      },
+      'line 2\n',
+      holds(local, 'k.log', 'line 1\nline 2\n'),
+    ], { stderrIsTTY: true }).done;
 
-  it('says how long the oldest byte read and not yet stored has waited', async () => {
-    const progress = new AppendProgress();
-    const { client, calls } = scriptedClient();
-    const observed = progress.observe(client, 'text/plain');
-    const meter = progress.meter();
-    meter.resume();
-    const head = observed.head('k').catch(() => {});
-    calls[0]!.fail(404);
-    await head;
-
-    expect(progress.batchAgeMs()).toBeUndefined();
-    meter.write('line 1\n');
-    await vi.advanceTimersByTimeAsync(700);
-    meter.write('line 2\n');
-    await vi.advanceTimersByTimeAsync(300);
-    expect(progress.batchAgeMs()).toBe(1_000);
-    const first = observed.append('k', Buffer.from('line 1\n'), { position: '0' });
-    calls[1]!.settle(7);
-    await first;
-    // line 1 is stored: the oldest waiting byte is line 2's.
-    expect(progress.batchAgeMs()).toBe(300);
-    const second = observed.append('k', Buffer.from('line 2\n'), { position: '7' });
-    calls[2]!.settle(14);
-    await second;
-    expect(progress.batchAgeMs()).toBeUndefined();
+    expect(code).toBe(0);
+    const outage = stderr
+      .split(CLEAR_LINE)
+      .map((frame) => /^heartbeat-put: 7 bytes stored, 1 appends, ([1-9]\d*) retries, batch (\d+\.\d) s old$/.exec(frame))
+      .filter((match) => match !== null);
+    expect(outage.length).toBeGreaterThan(1);
+    expect(Number(outage.at(-1)![2])).toBeGreaterThan(Number(outage[0]![2]));
   });
 });

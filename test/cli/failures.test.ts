@@ -9,6 +9,7 @@ import {
   ObjectExistsError,
   ObjectNotAppendableError,
   ObjectTooLargeError,
+  ProgressCallbackError,
 } from '../../src/oss/index.js';
 import type { AppendErrorKind } from '../../src/oss/append/explain.js';
 import type { LocalOss } from '../../src/testing/index.js';
@@ -89,6 +90,7 @@ describe('every appendStream error kind has a line that names the flag to change
     ['append-refused', new AppendRefusedError(denied, account),
       /^OSS refused a request \(AccessDeniedError AccessDenied HTTP 403\), and retrying cannot help\. .*--bucket/],
     ['object-too-large', new ObjectTooLargeError(5 * 2 ** 30, 100, account), /past 5GiB, OSS's limit for an appendable object\. Continue the log in a new key\.$/],
+    ['progress-callback-threw', new ProgressCallbackError(new TypeError('x'), account), /\(TypeError\): a bug in heartbeat-put.* --resume continues it\.$/],
   ];
 
   it.each(rows)('%s', (kind, error, advice) => {
@@ -109,6 +111,7 @@ describe('every appendStream error kind has a line that names the flag to change
       'not-appendable': true,
       'object-exists': true,
       'object-too-large': true,
+      'progress-callback-threw': true,
     };
     expect(new Set(rows.map(([kind]) => kind))).toEqual(new Set(Object.keys(kinds)));
   });

@@ -55,8 +55,9 @@ export interface AppendStreamOptions {
   /** Stops after the append in flight settles; what was appended stays in the object. */
   signal?: AbortSignal;
   /**
-   * The object's Content-Type, such as `text/plain; charset=utf-8`, sent with the append that creates the object
-   * (position 0): OSS takes an object's type from that append. Default: ali-oss's guess from the name's extension.
+   * The object's Content-Type, such as `text/plain; charset=utf-8`: ali-oss's `mime`, as putStream takes it, sent
+   * with the append that creates the object (position 0), which OSS takes an object's type from. Default: ali-oss's
+   * guess from the name's extension.
    */
   mime?: string;
   /**
@@ -119,16 +120,15 @@ const OWN_HEADERS: Record<string, string> = {
 
 function assertMime(mime: unknown): asserts mime is string | undefined {
   if (mime === undefined) return;
-  const rule = 'a media type such as "text/plain; charset=utf-8"';
+  const rule = 'a non-empty string such as "text/plain; charset=utf-8"';
   if (typeof mime !== 'string') throw new TypeError(`mime must be ${rule}, got ${describeValue(mime)}`);
-  // Without a "/", ali-oss would look it up as a file extension instead of sending it.
-  let valid = /^[\w!#$%&'*+.^`|~-]+\/[\w!#$%&'*+.^`|~-]+(\s*;.*)?$/.test(mime);
+  let valid = mime !== '';
   try {
     validateHeaderValue('Content-Type', mime);
   } catch {
     valid = false;
   }
-  if (!valid) throw new RangeError(`mime must be ${rule}, got ${describeValue(mime)}`);
+  if (!valid) throw new RangeError(`mime must be ${rule} with no control characters, got ${describeValue(mime)}`);
 }
 
 function assertHeaders(headers: unknown): asserts headers is Record<string, string> | undefined {

@@ -13,7 +13,7 @@ const positive = (name: string, shown: string): string => `${name} must be a pos
 const integer = (name: string, min: number, max: number, shown: string): string =>
   `${name} must be an integer from ${min} to ${max}, got ${shown}`;
 const atLeast = (name: string, min: number, shown: string): string => `${name} must be an integer of at least ${min}, got ${shown}`;
-const mediaType = (shown: string): string => `mime must be a media type such as "text/plain; charset=utf-8", got ${shown}`;
+const MIME_RULE = 'mime must be a non-empty string such as "text/plain; charset=utf-8"';
 const leftOut = (header: string, why: string, shown: string): string => `headers["${header}"] must be left out: ${why}, got ${shown}`;
 
 const rows: Row[] = [
@@ -42,9 +42,9 @@ const rows: Row[] = [
   ['retry.maxDelayMs below minDelayMs', { retry: { minDelayMs: 500, maxDelayMs: 100 } }, RangeError, 'retry.maxDelayMs must be at least retry.minDelayMs (500), got 100'],
   ['resume a string', { resume: 'yes' }, TypeError, 'resume must be a boolean, got "yes"'],
   ['signal a controller', { signal: new AbortController() }, TypeError, 'signal must be an AbortSignal, got AbortController [Object]'],
-  ['mime a number', { mime: 42 }, TypeError, mediaType('42')],
-  ['mime an extension', { mime: 'txt' }, RangeError, mediaType('"txt"')],
-  ['mime with a line break', { mime: 'text/plain\r\nX-Injected: 1' }, RangeError, mediaType('"text/plain\\r\\nX-Injected: 1"')],
+  ['mime a number', { mime: 42 }, TypeError, `${MIME_RULE}, got 42`],
+  ['mime empty', { mime: '' }, RangeError, `${MIME_RULE} with no control characters, got ""`],
+  ['mime with a line break', { mime: 'text/plain\r\nX-Injected: 1' }, RangeError, `${MIME_RULE} with no control characters, got "text/plain\\r\\nX-Injected: 1"`],
   ['headers a string', { headers: 'x-oss-meta-a: 1' }, TypeError, 'headers must be an object, got "x-oss-meta-a: 1"'],
   ['headers with Content-Length', { headers: { 'Content-Length': '5' } }, TypeError, leftOut('Content-Length', 'appendStream sets it for each append', '"5"')],
   ['headers with content-md5', { headers: { 'content-md5': 'x' } }, TypeError, leftOut('content-md5', 'appendStream sets it for each append', '"x"')],
