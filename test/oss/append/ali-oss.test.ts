@@ -27,6 +27,8 @@ describe('appendStream through real ali-oss against startLocalOss', () => {
     expect(local.getObject(KEY)?.toString()).toBe(stored);
     const head = (await client.head(KEY)).res.headers as Record<string, string>;
     expect(head['x-oss-object-type']).toBe('Appendable');
+    // Without mime: ali-oss's guess from the name's extension.
+    expect(head['content-type']).toBe('text/plain');
     expect(result).toEqual({
       name: KEY,
       bytes: Buffer.byteLength(stored),
