@@ -122,6 +122,27 @@ console.log(JSON.stringify({
     });
   });
 
+  it("errors from another copy's appendStream are explained, with their account", async () => {
+    const run = await runInstalled(
+      'mjs',
+      `
+import { createRequire } from 'node:module';
+import { Readable } from 'node:stream';
+const oss = createRequire(import.meta.url)('heartbeat-readable/oss');
+const other = createRequire(new URL('./second-copy/', import.meta.url))('heartbeat-readable/oss');
+const { startLocalOss } = await import('heartbeat-readable/testing');
+const local = await startLocalOss();
+const client = other.createOssClient(local.clientOptions());
+await other.appendStream(client, 'build.log', Readable.from(['step 1\\n']));
+const error = await other.appendStream(client, 'build.log', Readable.from(['step 2\\n'])).catch((caught) => caught);
+console.log(JSON.stringify({ kind: oss.explainUploadError(error).kind, account: oss.appendAccountOf(error) }));
+await local.close();
+`,
+    );
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toMatchObject({ kind: 'object-exists', account: { objectName: 'build.log', position: 7, storedBytes: 0 } });
+  });
+
   it('a subclass keeps the ordinary instanceof', async () => {
     const run = await runInstalled(
       'cjs',
