@@ -1,4 +1,3 @@
-import { constants as bufferConstants } from 'node:buffer';
 import { parseArgs } from 'node:util';
 import ms from 'ms';
 import { IDLE_LIMITS, maxHeartbeatAfterMs } from '../options.js';
@@ -6,11 +5,11 @@ import { describeValue, MAX_TIMER_MS } from '../validation.js';
 import {
   DEFAULT_FLUSH_INTERVAL_MS,
   DEFAULT_MAX_APPEND_BYTES,
-  DEFAULT_MAX_BUFFERED_BYTES,
   DEFAULT_MAX_UPLOAD_MS,
   DEFAULT_RETRY,
-  MAX_APPENDABLE_OBJECT_BYTES,
 } from 'heartbeat-readable/oss';
+// Stateless, so imported relatively: the bound and the default appendStream applies, which its entry does not export.
+import { defaultMaxBufferedBytes, MOST_APPEND_BYTES } from '../oss/append/options.js';
 import {
   brokenObjectNameRule,
   BUCKET_NAME_RULE,
@@ -193,9 +192,6 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv): Command {
   };
 }
 
-/** The largest append appendStream takes: one Buffer, no larger than an appendable object may grow. */
-const MOST_APPEND_BYTES = Math.min(bufferConstants.MAX_LENGTH, MAX_APPENDABLE_OBJECT_BYTES);
-
 function appendSettings(
   resume: boolean,
   duration: (option: string) => number | undefined,
@@ -205,7 +201,7 @@ function appendSettings(
   if (maxAppendBytes > MOST_APPEND_BYTES) {
     throw new UsageError(`--max-append must be at most ${formatSize(MOST_APPEND_BYTES)}, got ${formatSize(maxAppendBytes)}`);
   }
-  const maxBufferedBytes = size('max-buffered') ?? Math.max(DEFAULT_MAX_BUFFERED_BYTES, maxAppendBytes);
+  const maxBufferedBytes = size('max-buffered') ?? defaultMaxBufferedBytes(maxAppendBytes);
   if (maxBufferedBytes < maxAppendBytes) {
     throw new UsageError(
       `--max-buffered must be at least --max-append (${formatSize(maxAppendBytes)}): one append is held while it is sent, ` +

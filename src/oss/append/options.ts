@@ -9,6 +9,13 @@ export const DEFAULT_MAX_BUFFERED_BYTES = 8 * 2 ** 20;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 /** OSS's limit for an appendable object: 5 GB. */
 export const MAX_APPENDABLE_OBJECT_BYTES = 5 * 2 ** 30;
+/** The largest maxAppendBytes: one append is one Buffer, and no larger than the object may grow. */
+export const MOST_APPEND_BYTES = Math.min(bufferConstants.MAX_LENGTH, MAX_APPENDABLE_OBJECT_BYTES);
+
+/** maxBufferedBytes when not given: it must hold one append while that append is in flight. */
+export function defaultMaxBufferedBytes(maxAppendBytes: number): number {
+  return Math.max(DEFAULT_MAX_BUFFERED_BYTES, maxAppendBytes);
+}
 
 export interface AppendRetryOptions {
   /** Tries of one append, the first one included, before giving up. Default 30; `Infinity` for no limit. */
@@ -168,10 +175,9 @@ export function resolveAppendOptions(
     headers,
     onProgress,
   } = (options ?? {}) as AppendStreamOptions;
-  // One append is one Buffer, and no larger than the object may grow.
-  assertInteger('maxAppendBytes', maxAppendBytes, 1, Math.min(bufferConstants.MAX_LENGTH, MAX_APPENDABLE_OBJECT_BYTES));
+  assertInteger('maxAppendBytes', maxAppendBytes, 1, MOST_APPEND_BYTES);
   assertPositiveMs('flushIntervalMs', flushIntervalMs);
-  const maxBufferedBytes = bufferedOption === undefined ? Math.max(DEFAULT_MAX_BUFFERED_BYTES, maxAppendBytes) : bufferedOption;
+  const maxBufferedBytes = bufferedOption === undefined ? defaultMaxBufferedBytes(maxAppendBytes) : bufferedOption;
   assertInteger('maxBufferedBytes', maxBufferedBytes, maxAppendBytes);
   assertPositiveMs('requestTimeoutMs', requestTimeoutMs);
   assertBoolean('resume', resume);
