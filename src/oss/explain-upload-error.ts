@@ -34,12 +34,12 @@ interface ErrorFields {
    * Messages, stacks and codes of the error and its causes: ali-oss 6 rebuilds network errors, so old stacks
    * survive only inside messages, and fetch puts the socket's error in `cause`.
    */
-  text: string;
+  fullText: string;
   /** ali-oss's copy of the x-oss-request-id header: only OSS itself sends one. */
   requestId: string;
 }
 
-const text = (value: unknown): string => (typeof value === 'string' || typeof value === 'number' ? String(value) : '');
+const asText = (value: unknown): string => (typeof value === 'string' || typeof value === 'number' ? String(value) : '');
 
 function causesOf(error: object): Record<string, unknown>[] {
   const chain: Record<string, unknown>[] = [];
@@ -53,14 +53,14 @@ function causesOf(error: object): Record<string, unknown>[] {
 function fieldsOf(error: object): ErrorFields {
   const { name, code, status, message, requestId } = error as Record<string, unknown>;
   return {
-    name: text(name),
-    code: text(code),
-    status: text(status),
-    summary: text(message).split('\n')[0]!.split(/, [A-Z]+ https?:\/\//)[0]!.trim(),
-    text: causesOf(error)
-      .map((link) => `${text(link.message)}\n${text(link.stack)}\n${text(link.code)}`)
+    name: asText(name),
+    code: asText(code),
+    status: asText(status),
+    summary: asText(message).split('\n')[0]!.split(/, [A-Z]+ https?:\/\//)[0]!.trim(),
+    fullText: causesOf(error)
+      .map((link) => `${asText(link.message)}\n${asText(link.stack)}\n${asText(link.code)}`)
       .join('\n'),
-    requestId: text(requestId),
+    requestId: asText(requestId),
   };
 }
 
@@ -70,17 +70,17 @@ type ServerEnd = 'timeout-status' | 'fin';
  * How the server ended the request, if it did: a status that names a timeout (an idle limit answered with
  * a status: nginx 408, S3 RequestTimeout, a proxy's 504, or a 503 that OSS did not send), or a FIN.
  */
-function serverEndOf({ code, status, text: all, requestId }: ErrorFields): ServerEnd | undefined {
+function serverEndOf({ code, status, fullText, requestId }: ErrorFields): ServerEnd | undefined {
   if (status === '408' || status === '504' || code === 'RequestTimeout') return 'timeout-status';
   if (status === '503' && requestId === '') return 'timeout-status';
   // Which socket listener raised the hang-up tells who closed: 'end' is the server's FIN; 'close' without
   // 'end' is this side destroying the socket (the agent's inactivity timeout, handled before this).
-  if (/\bsocketOnEnd\b/.test(all)) return 'fin';
+  if (/\bsocketOnEnd\b/.test(fullText)) return 'fin';
   // undici (fetch) names the FIN "other side closed", code UND_ERR_SOCKET, in the error's cause.
-  if (/\bUND_ERR_SOCKET\b/.test(all)) return 'fin';
+  if (/\bUND_ERR_SOCKET\b/.test(fullText)) return 'fin';
   // Without a stack (ali-oss 6.23 drops it): urllib 2.44 keeps the agent from timing out an active upload
   // socket, so a hang-up before any response is the server ending the connection.
-  if (/\bsocket hang up\b/.test(all)) return 'fin';
+  if (/\bsocket hang up\b/.test(fullText)) return 'fin';
   return undefined;
 }
 
@@ -115,17 +115,17 @@ interface Diagnosis {
 
 function diagnose(error: unknown): Diagnosis {
   if (typeof error !== 'object' || error === null) return { kind: 'other' };
-  if (isSourceError(error)) return { kind: 'source-error', fields: fieldsOf(error) };
   const fields = fieldsOf(error);
   const context = uploadContextOf(error);
-  const { name, code, text: all } = fields;
+  const { name, code, fullText } = fields;
   const diagnosis = (kind: StreamErrorKind, end?: ServerEnd): Diagnosis => ({ kind, fields, context, end });
+  if (isSourceError(error)) return diagnosis('source-error');
   if (name === 'AbortError') return diagnosis('aborted');
   if (code === 'ERR_UNCONFIRMED_SUCCESS') return diagnosis('unconfirmed-success');
-  if (name === 'ResponseTimeoutError' || /\bResponse timeout for \d+ms/.test(all)) return diagnosis('response-timeout');
-  if (/\bsocketCloseListener\b/.test(all)) return diagnosis('client-socket-timeout');
+  if (name === 'ResponseTimeoutError' || /\bResponse timeout for \d+ms/.test(fullText)) return diagnosis('response-timeout');
+  if (/\bsocketCloseListener\b/.test(fullText)) return diagnosis('client-socket-timeout');
   // agentkeepalive 4 destroys a timed-out active socket with its own error.
-  if (code === 'ERR_SOCKET_TIMEOUT' || /^Socket timeout\b/.test(all)) return diagnosis('client-socket-timeout');
+  if (code === 'ERR_SOCKET_TIMEOUT' || /^Socket timeout\b/.test(fullText)) return diagnosis('client-socket-timeout');
   const end = serverEndOf(fields);
   return diagnosis(end === undefined ? 'other' : kindOfServerEnd(end, context), end);
 }
@@ -134,7 +134,7 @@ function duration(ms: number): string {
   return ms < 10_000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)} s`;
 }
 
-function describeOther({ name, code, status, summary, text: all }: ErrorFields, { context, end }: Diagnosis): string {
+function describeOther({ name, code, status, summary, fullText }: ErrorFields, { context, end }: Diagnosis): string {
   if (context && end === 'fin') {
     return (
       `The server closed the connection ${duration(context.elapsedMs)} into the upload, while the body was being sent: ` +
@@ -143,7 +143,7 @@ function describeOther({ name, code, status, summary, text: all }: ErrorFields, 
     );
   }
   // ali-oss replaces a network error's code with its name: the system code survives only in the text.
-  const networkCode = /\b(ECONNRESET|EPIPE|ETIMEDOUT|ECONNREFUSED)\b/.exec(all)?.[1];
+  const networkCode = /\b(ECONNRESET|EPIPE|ETIMEDOUT|ECONNREFUSED)\b/.exec(fullText)?.[1];
   if (networkCode) {
     return (
       `The connection failed (${networkCode}) before the upload completed, so nothing was stored. ` +
@@ -203,7 +203,7 @@ function messageFor(error: unknown, diagnosis: Diagnosis): string {
         'Create the client with createOssClient, or pass ali-oss an agent whose timeout outlasts the longest upload.'
       );
     case 'response-timeout': {
-      const ms = /Response timeout for (\d+)ms/.exec(fields?.text ?? '')?.[1];
+      const ms = /Response timeout for (\d+)ms/.exec(fields?.fullText ?? '')?.[1];
       return (
         `The client's response timeout${ms ? ` (${ms} ms)` : ''} ran out before the upload finished; ` +
         "ali-oss's timeout bounds the whole upload, not just the wait for a reply. " +
