@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { appendStream } from '../../../src/oss/index.js';
 import { useFakeClock } from '../../helpers.js';
 import { fakeOss } from './fake-oss.js';
-import { KEY, runUntil, startRun } from './helpers.js';
+import { KEY, logSource, runUntil, startRun } from './helpers.js';
 
 useFakeClock();
 
@@ -23,7 +23,7 @@ describe('appendStream batching (fake clock, fake OSS)', () => {
 
   it('starts the flush clock when appendStream takes the bytes, while it still looks the object up', async () => {
     const fake = fakeOss({ latencyMs: 400 });
-    const source = new Readable({ read() {} });
+    const source = logSource();
     const start = Date.now();
     const result = appendStream(fake.client, KEY, source, { flushIntervalMs: 1000 });
     source.push('first line\n');

@@ -2,16 +2,14 @@ import type OSS from 'ali-oss';
 import { describe, expect, it, vi } from 'vitest';
 import {
   appendAccountOf,
-  appendStream,
   explainUploadError,
   MAX_APPENDABLE_OBJECT_BYTES,
   type AppendAccount,
   type UploadErrorKind,
 } from '../../../src/oss/index.js';
 import { useFakeClock } from '../../helpers.js';
-import { observeSettlement } from '../../reliability/helpers.js';
 import { fakeOss } from './fake-oss.js';
-import { KEY, logSource, runUntil } from './helpers.js';
+import { KEY, runOn, runUntil } from './helpers.js';
 
 useFakeClock();
 
@@ -21,13 +19,10 @@ type Fake = ReturnType<typeof fakeOss>;
 async function failureOf(prepare: (fake: Fake) => void, options = {}): Promise<unknown> {
   const fake = fakeOss({ latencyMs: 0 });
   prepare(fake);
-  const source = logSource();
-  const { settlement, done } = observeSettlement(
-    appendStream(fake.client, KEY, source, { retry: { attempts: 2, minDelayMs: 10 }, ...options }),
-  );
-  source.push('line\n');
-  await runUntil(done);
-  return settlement.error;
+  const run = runOn(fake, { retry: { attempts: 2, minDelayMs: 10 }, ...options });
+  run.source.push('line\n');
+  await runUntil(run.done);
+  return run.settlement.error;
 }
 
 const tooLarge = (fake: Fake): void => {
@@ -89,9 +84,7 @@ describe('explainUploadError knows every appendStream failure', () => {
   });
 
   it("says what is stored when the source failed: everything it gave, unlike a streamed upload's nothing", async () => {
-    const fake = fakeOss({ latencyMs: 0 });
-    const source = logSource();
-    const { settlement, done } = observeSettlement(appendStream(fake.client, KEY, source));
+    const { source, settlement, done } = runOn(fakeOss({ latencyMs: 0 }));
     source.push('step 1\n');
     await vi.advanceTimersByTimeAsync(1000);
     source.push('step 2\n');
@@ -117,9 +110,7 @@ describe('appendAccountOf', () => {
   });
 
   it("gives the account of the source's own error that appendStream rejected with", async () => {
-    const fake = fakeOss({ latencyMs: 0 });
-    const source = logSource();
-    const { settlement, done } = observeSettlement(appendStream(fake.client, KEY, source));
+    const { source, settlement, done } = runOn(fakeOss({ latencyMs: 0 }));
     source.push('step 1\n');
     await vi.advanceTimersByTimeAsync(1000);
     source.destroy(new Error('compiler crashed'));

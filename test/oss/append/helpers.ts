@@ -21,15 +21,10 @@ export interface Run {
   appends(): FakeRequest[];
 }
 
-/**
- * Starts appendStream of a push-driven source into a fake OSS (on the fake clock) and lets its first HEAD
- * finish, so bytes pushed from here on are read at once.
- */
-export async function startRun(options: AppendStreamOptions = {}, fakeOptions: FakeOssOptions = {}): Promise<Run> {
-  const fake = fakeOss({ latencyMs: 0, ...fakeOptions });
+/** Starts appendStream of a push-driven source into `fake` as it stands: a test prepares the fake first. */
+export function runOn(fake: ReturnType<typeof fakeOss>, options: AppendStreamOptions = {}): Run {
   const source = logSource();
   const { settlement, done } = observeSettlement(appendStream(fake.client, KEY, source, options));
-  await vi.advanceTimersByTimeAsync(fakeOptions.latencyMs ?? 0);
   return {
     fake,
     source,
@@ -37,6 +32,16 @@ export async function startRun(options: AppendStreamOptions = {}, fakeOptions: F
     done,
     appends: () => fake.requests.filter((request) => request.method === 'append'),
   };
+}
+
+/**
+ * Starts appendStream of a push-driven source into a fresh fake OSS (on the fake clock) and lets its first HEAD
+ * finish, so bytes pushed from here on are read at once.
+ */
+export async function startRun(options: AppendStreamOptions = {}, fakeOptions: FakeOssOptions = {}): Promise<Run> {
+  const run = runOn(fakeOss({ latencyMs: 0, ...fakeOptions }), options);
+  await vi.advanceTimersByTimeAsync(fakeOptions.latencyMs ?? 0);
+  return run;
 }
 
 /** Moves the fake clock on in steps until `done` has settled, for at most `maxMs`. */

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { appendStream } from '../../../src/oss/index.js';
 import { useFakeClock } from '../../helpers.js';
-import { observeSettlement } from '../../reliability/helpers.js';
 import { fakeOss } from './fake-oss.js';
-import { KEY, logSource, runUntil, startRun } from './helpers.js';
+import { KEY, runOn, runUntil, startRun } from './helpers.js';
 
 useFakeClock();
 
@@ -27,8 +25,7 @@ describe('appendStream mime and headers (fake clock, fake OSS)', () => {
   it('go with no append to an object that exists: resume continues it as it was created', async () => {
     const fake = fakeOss({ latencyMs: 0 });
     fake.write(KEY, 'run 1\n');
-    const source = logSource();
-    const { settlement, done } = observeSettlement(appendStream(fake.client, KEY, source, { ...METADATA, resume: true }));
+    const { source, settlement, done } = runOn(fake, { ...METADATA, resume: true });
     source.push('run 2\n');
     source.push(null);
     await runUntil(done);

@@ -1,9 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import { appendStream, explainUploadError, ProgressCallbackError, type AppendProgress } from '../../../src/oss/index.js';
+import { explainUploadError, ProgressCallbackError, type AppendProgress } from '../../../src/oss/index.js';
 import { useFakeClock } from '../../helpers.js';
-import { observeSettlement } from '../../reliability/helpers.js';
 import { fakeOss } from './fake-oss.js';
-import { KEY, logSource, runUntil, startRun } from './helpers.js';
+import { KEY, runOn, runUntil, startRun } from './helpers.js';
 
 useFakeClock();
 
@@ -59,9 +58,8 @@ describe('appendStream onProgress (fake clock, fake OSS)', () => {
     fake.write(KEY, 'run 1\n');
     fake.failNext('head', 503);
     const { reports, onProgress } = recorder();
-    const source = logSource();
     const start = Date.now();
-    const { settlement, done } = observeSettlement(appendStream(fake.client, KEY, source, { resume: true, onProgress, retry: RETRY }));
+    const { source, settlement, done } = runOn(fake, { resume: true, onProgress, retry: RETRY });
     source.push('run 2\n');
     source.push(null);
     await runUntil(done);

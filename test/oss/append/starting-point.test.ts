@@ -11,7 +11,7 @@ import {
 import { useFakeClock } from '../../helpers.js';
 import { observeSettlement } from '../../reliability/helpers.js';
 import { fakeOss } from './fake-oss.js';
-import { KEY, logSource, runUntil, startRun } from './helpers.js';
+import { KEY, logSource, runOn, runUntil, startRun } from './helpers.js';
 
 useFakeClock();
 
@@ -121,8 +121,7 @@ describe('appendStream starting point (fake clock, fake OSS)', () => {
         if (!fake.objects.has(KEY)) fake.write(KEY, 'the other runner\n');
       }
     });
-    const source = logSource();
-    const { settlement, done } = observeSettlement(appendStream(fake.client, KEY, source, { retry: { minDelayMs: 10 } }));
+    const { source, settlement, done } = runOn(fake, { retry: { minDelayMs: 10 } });
     source.push('this runner\n');
     await runUntil(done);
     expect(settlement.error).toBeInstanceOf(AppendConflictError);
@@ -133,8 +132,7 @@ describe('appendStream starting point (fake clock, fake OSS)', () => {
   it('retries the first HEAD like any request whose answer did not come', async () => {
     const fake = fakeOss({ latencyMs: 0 });
     fake.failNext('head', 503, 'reset-before-apply');
-    const source = logSource();
-    const { settlement, done } = observeSettlement(appendStream(fake.client, KEY, source, { retry: { minDelayMs: 10 } }));
+    const { source, settlement, done } = runOn(fake, { retry: { minDelayMs: 10 } });
     source.push('line\n');
     source.push(null);
     await runUntil(done);
