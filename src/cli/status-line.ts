@@ -4,13 +4,14 @@ import type { AppendStatus } from './append-progress.js';
 const REFRESH_MS = 250;
 export const CLEAR_LINE = '\r\x1b[2K';
 
+type StreamCounts = Pick<HeartbeatReadable, 'dataBytes' | 'heartbeats'>;
+type AppendCounts = Pick<AppendStatus, 'storedBytes' | 'appends' | 'retries' | 'batchAgeMs'>;
+
 /** What the line follows: one long PUT's body, or how far --append has got. */
-export type StatusSource =
-  | { mode: 'stream'; body: Pick<HeartbeatReadable, 'dataBytes' | 'heartbeats'> }
-  | { mode: 'append'; progress: Pick<AppendStatus, 'storedBytes' | 'appends' | 'retries' | 'batchAgeMs'> };
+export type StatusSource = { mode: 'stream'; body: StreamCounts } | { mode: 'append'; progress: AppendCounts };
 
 /** Bytes sent, heartbeats, and how long the input has been silent: silence is what heartbeats are for. */
-function streamFrames(body: Pick<HeartbeatReadable, 'dataBytes' | 'heartbeats'>): () => string {
+function streamFrames(body: StreamCounts): () => string {
   let lastBytes = body.dataBytes;
   let lastDataAt = Date.now();
   return () => {
@@ -24,7 +25,7 @@ function streamFrames(body: Pick<HeartbeatReadable, 'dataBytes' | 'heartbeats'>)
 }
 
 /** Bytes stored, appends, retries, and how long the oldest unsent byte has waited: what an outage grows. */
-function appendFrames(progress: Extract<StatusSource, { mode: 'append' }>['progress']): () => string {
+function appendFrames(progress: AppendCounts): () => string {
   return () => {
     const ageMs = progress.batchAgeMs();
     const waiting = ageMs === undefined ? 'nothing waiting' : `batch ${(ageMs / 1000).toFixed(1)} s old`;
