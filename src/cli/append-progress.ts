@@ -24,8 +24,8 @@ export class AppendStatus {
   }
 
   /** How long the oldest byte read and not yet stored has waited, in ms; undefined when none waits. */
-  batchAgeMs(now = Date.now()): number | undefined {
+  batchAgeMs(): number | undefined {
     const since = this.#last?.oldestPendingAt;
-    return since === undefined ? undefined : now - since;
+    return since === undefined ? undefined : Date.now() - since;
   }
 }
