@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type OSS from 'ali-oss';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AppendConflictError, ObjectNotAppendableError } from '../../../src/oss/index.js';
 import { useFakeClock } from '../../helpers.js';
 import type { Fault } from './fake-oss.js';
@@ -17,7 +17,7 @@ async function appendLinesWith(fault: Fault, fakeOptions = {}) {
   for (const [index, line] of LINES.entries()) {
     if (index === 1) run.fake.failNext('append', fault);
     run.source.push(line);
-    await runUntil(new Promise<void>((resolve) => setTimeout(resolve, 1000)));
+    await vi.advanceTimersByTimeAsync(1000);
   }
   run.source.push(null);
   await runUntil(run.done);
@@ -76,7 +76,7 @@ describe('appendStream exactly once (fake clock, fake OSS)', () => {
   it('rejects when another writer appended, naming both lengths and what this call stored', async () => {
     const run = await startRun({ retry: RETRY });
     run.source.push('mine\n');
-    await runUntil(new Promise<void>((resolve) => setTimeout(resolve, 1000)));
+    await vi.advanceTimersByTimeAsync(1000);
     run.fake.write(KEY, 'theirs\n');
     run.source.push('mine again\n');
     await runUntil(run.done);
@@ -140,7 +140,7 @@ describe('appendStream exactly once (fake clock, fake OSS)', () => {
   it('rejects with ObjectNotAppendableError when the object is replaced by a Normal one mid-stream', async () => {
     const run = await startRun();
     run.source.push('line\n');
-    await runUntil(new Promise<void>((resolve) => setTimeout(resolve, 1000)));
+    await vi.advanceTimersByTimeAsync(1000);
     run.fake.put(KEY, 'overwritten');
     run.source.push('next\n');
     await runUntil(run.done);
