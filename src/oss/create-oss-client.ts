@@ -13,7 +13,7 @@ import {
   maskedEndpoint,
   REGION_RULE,
 } from './names.js';
-import { assertCredential } from './validation.js';
+import { assertCredential, assertFollowsRule } from './validation.js';
 
 /** How long one upload may take before the client gives up on it. */
 export const DEFAULT_MAX_UPLOAD_MS = 2 * 60 * 60 * 1000;
@@ -74,31 +74,23 @@ function endpointText(value: unknown, show: Show): string {
 
 /** Every ali-oss option this package relies on or documents, checked before ali-oss sees it. */
 function checkOssOptions(options: OssClientOptions, show: Show): void {
-  const { region, bucket, agent, httpsAgent } = options;
+  const { region, bucket } = options;
   // Valid-looking or not, it would end up in a host name, and from there in DNS errors and logs.
   for (const name of ['region', 'endpoint', 'bucket'] as const) {
     if (show(options[name]) === HOLDS_CREDENTIAL) {
       throw new RangeError(`${name} must not hold a credential (are two variables swapped?), got ${HOLDS_CREDENTIAL}`);
     }
   }
-  if (region !== undefined) {
-    if (typeof region !== 'string') throw new TypeError(`region must be a string, got ${show(region)}`);
-    if (!isRegionId(region)) throw new RangeError(`region must be ${REGION_RULE}, got ${show(region)}`);
-  }
-  if (bucket !== undefined) {
-    if (typeof bucket !== 'string') throw new TypeError(`bucket must be a string, got ${show(bucket)}`);
-    if (!isBucketName(bucket)) throw new RangeError(`bucket must be ${BUCKET_NAME_RULE}, got ${show(bucket)}`);
-  }
+  if (region !== undefined) assertFollowsRule('region', region, isRegionId, REGION_RULE, show);
+  if (bucket !== undefined) assertFollowsRule('bucket', bucket, isBucketName, BUCKET_NAME_RULE, show);
   for (const name of ['secure', 'cname', 'internal'] as const) {
     if (options[name] !== undefined) assertBoolean(name, options[name], show);
   }
-  for (const [name, value] of [
-    ['agent', agent],
-    ['httpsAgent', httpsAgent],
-  ] as const) {
+  for (const name of ['agent', 'httpsAgent'] as const) {
+    const agent = options[name];
     // What Node's http.request needs of an agent.
-    if (value !== undefined && typeof (value as { addRequest?: unknown } | null)?.addRequest !== 'function') {
-      throw new TypeError(`${name} must be an http.Agent, got ${show(value)}`);
+    if (agent !== undefined && typeof (agent as { addRequest?: unknown } | null)?.addRequest !== 'function') {
+      throw new TypeError(`${name} must be an http.Agent, got ${show(agent)}`);
     }
   }
 }

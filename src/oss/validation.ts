@@ -25,6 +25,18 @@ export function assertCredential(name: string, value: unknown): asserts value is
   }
 }
 
+/** A string that `follows` accepts; `rule` says what it accepts. `show`: as for assertBoolean. */
+export function assertFollowsRule(
+  name: string,
+  value: unknown,
+  follows: (text: string) => boolean,
+  rule: string,
+  show = describeValue,
+): asserts value is string {
+  if (typeof value !== 'string') throw new TypeError(`${name} must be a string, got ${show(value)}`);
+  if (!follows(value)) throw new RangeError(`${name} must be ${rule}, got ${show(value)}`);
+}
+
 /** `methods`: the client methods the caller uses. */
 export function assertClient(client: unknown, methods: readonly (keyof OSS)[]): asserts client is OSS {
   if (methods.some((method) => typeof (client as Partial<OSS> | null | undefined)?.[method] !== 'function')) {

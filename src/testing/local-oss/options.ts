@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { IDLE_LIMITS } from 'heartbeat-readable';
 import { BUCKET_NAME_RULE, isBucketName } from '../../oss/names.js';
-import { assertCredential } from '../../oss/validation.js';
+import { assertCredential, assertFollowsRule } from '../../oss/validation.js';
 import { assertInteger, assertOptionsObject, assertPositiveMs, describeValue } from '../../validation.js';
 
 export interface LocalOssOptions {
@@ -54,12 +54,7 @@ export function resolveLocalOssOptions(options: LocalOssOptions | undefined): Re
     now = Date.now,
   } = options ?? {};
   assertPositiveMs('idleLimitMs', idleLimitMs);
-  if (typeof bucket !== 'string') {
-    throw new TypeError(`bucket must be a string, got ${describeValue(bucket)}`);
-  }
-  if (!isBucketName(bucket)) {
-    throw new RangeError(`bucket must be ${BUCKET_NAME_RULE}, got ${describeValue(bucket)}`);
-  }
+  assertFollowsRule('bucket', bucket, isBucketName, BUCKET_NAME_RULE);
   assertCredential('accessKeyId', accessKeyId);
   assertCredential('accessKeySecret', accessKeySecret);
   if (typeof host !== 'string') {
