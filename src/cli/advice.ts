@@ -3,6 +3,7 @@ import type {
   AppendGaveUpError,
   ObjectExistsError,
   ObjectNotAppendableError,
+  ObjectTooLargeError,
   UploadErrorExplanation,
 } from 'heartbeat-readable/oss';
 import { describeFailure } from '../oss/append/errors.js';
@@ -135,7 +136,7 @@ const ADVICE = new Map<string, Advice>([
   [
     'object-too-large',
     ({ key }, error) =>
-      `the next append would take ${key} past ${formatSize(fieldsOf<{ limitBytes: number }>(error).limitBytes ?? 0)}, ` +
+      `the next append would take ${key} past ${formatSize(fieldsOf<ObjectTooLargeError>(error).limitBytes ?? 0)}, ` +
       "OSS's limit for an appendable object. Continue the log in a new key.",
   ],
 ]);
