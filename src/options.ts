@@ -1,5 +1,6 @@
 import type { ReadableOptions } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
+import { longestGapMs, stepFor } from './steps.js';
 import { assertBoolean, assertOptionsObject, assertPositiveMs, describeValue } from './validation.js';
 
 /** Idle limits of servers known to end a request whose body stays silent, in milliseconds. */
@@ -47,11 +48,6 @@ export interface ResolvedHeartbeatOptions {
   timers: HeartbeatTimers | undefined;
 }
 
-/** The step for a given heartbeatAfterMs: 16 checks per period while data flows. */
-function stepFor(afterMs: number): number {
-  return Math.ceil(afterMs / 16);
-}
-
 /**
  * The longest `heartbeatAfterMs` a stream accepts for `idleLimitMs`: a filler comes at most
  * `ceil(heartbeatAfterMs) + ceil(heartbeatAfterMs / 16)` ms after the last byte (one step late after
@@ -60,7 +56,7 @@ function stepFor(afterMs: number): number {
 export function maxHeartbeatAfterMs(idleLimitMs: number): number {
   // The longest gap grows with heartbeatAfterMs, so the answer is the last whole number that fits.
   let afterMs = Math.floor((idleLimitMs * 16) / 17) + 1;
-  while (afterMs > 0 && afterMs + stepFor(afterMs) >= idleLimitMs) afterMs -= 1;
+  while (afterMs > 0 && longestGapMs(afterMs) >= idleLimitMs) afterMs -= 1;
   return afterMs;
 }
 

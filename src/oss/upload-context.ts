@@ -1,4 +1,5 @@
 import type { HeartbeatInfo, HeartbeatReadable } from 'heartbeat-readable';
+import { longestGapMs } from '../steps.js';
 
 /** What putStreamWithHeartbeat saw of a failed upload: what tells an idle limit from a limit on the whole request. */
 export interface UploadContext {
@@ -51,7 +52,7 @@ export function watchUpload(body: HeartbeatReadable): { contextNow(): UploadCont
     }
   };
   const onHeartbeat = ({ silentMs }: HeartbeatInfo): void => {
-    maxSilenceMs = Math.max(maxSilenceMs ?? 0, silentMs + Math.ceil(silentMs / 16));
+    maxSilenceMs = Math.max(maxSilenceMs ?? 0, longestGapMs(silentMs));
   };
   const listen = (): void => {
     body.on('data', onData);
