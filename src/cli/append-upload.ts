@@ -59,8 +59,8 @@ export async function appendUpload(upload: Upload, settings: AppendSettings): Pr
       signal: interrupts.signal,
     });
     status.stop();
-    const stored = { ...result, storedBytes: result.bytes, unconfirmedBytes: 0 };
     if (interrupts.by) {
+      const stored = { position: result.position, storedBytes: result.bytes, unconfirmedBytes: 0 };
       const readable = result.position === 0 ? '' : ' (everything up to the interrupt is readable)';
       voice.say(`interrupted by ${interrupts.by}: ${holds(command.key, stored)}${readable}`);
       return SIGNAL_EXIT_CODES[interrupts.by];
