@@ -9,10 +9,15 @@ export interface BodyRules {
 }
 
 export interface BodyCounters {
+  /** Requests whose body went silent for idleLimitMs, so the server ended the connection. */
   idleClosed: number;
+  /** Requests whose connection closed before their body completed. */
   aborted: number;
+  /** The longest silence in ms between request headers and body chunks, over all requests. */
   maxBodyGapMs: number;
+  /** Request body bytes held in memory, summed over all requests. */
   bodyBytesBuffered: number;
+  /** Body bytes of refused requests, read and dropped without being kept. */
   bodyBytesDiscarded: number;
 }
 
