@@ -43,7 +43,7 @@ export class Batcher {
   #stopped = false;
   #wake: (() => void) | undefined;
 
-  constructor(source: NodeJS.ReadableStream, limits: BatchLimits, onFirstBytes: () => void = () => {}) {
+  constructor(source: NodeJS.ReadableStream, limits: BatchLimits, onFirstBytes: () => void) {
     this.#source = source;
     this.#limits = limits;
     this.#onFirstBytes = onFirstBytes;
