@@ -38,7 +38,7 @@ export interface Batch {
   bytes: Buffer;
   /** Sent as Content-MD5 with every try, so OSS refuses a body that arrived damaged. */
   md5: string;
-  /** The object's CRC-64 once the batch is in it: worked out once, while the first try is in flight. */
+  /** The object's CRC-64 once the batch is in it, worked out once for every try: a large batch's while the first is in flight. */
   crc64?: { value: string | undefined };
 }
 
