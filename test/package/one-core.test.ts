@@ -41,7 +41,7 @@ const mixes: Array<[string, Loader, Loader]> = [
 ];
 
 describe.each(mixes)('the built package, %s', (_name, rootLoader, ossLoader) => {
-  it("uploads the README's Quick start stream as it is, reporting the stream's own heartbeats and data bytes", async () => {
+  it("uploads a HeartbeatReadable from the root entry as it is (the README's putStreamWithHeartbeat example), reporting the stream's own heartbeats and data bytes", async () => {
     const run = await runInstalled(
       'mjs',
       script(
