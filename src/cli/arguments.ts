@@ -52,7 +52,8 @@ export interface PutCommand {
   action: 'put';
   key: string;
   target: Target;
-  /** The stream mode's settings; with --append only idleLimitMs counts, for --local's server. */
+  // The stream mode's settings. With --append their flags are refused, and two defaults still count:
+  // idleLimitMs for --local's server, maxUploadMs for the client's socket timeout.
   idleLimitMs: number;
   heartbeatAfterMs: number;
   filler: string;
