@@ -170,10 +170,9 @@ export class HeartbeatReadable extends Readable {
   #pushAny(chunk: unknown, encoding?: BufferEncoding): boolean {
     if (this.#state === ENDED) return super.push(chunk, encoding);
     if (chunk === null) {
-      try {
-        this.#stop();
-      } catch (error) {
-        this.destroy(error as Error);
+      const clearError = this.#stop();
+      if (clearError !== undefined) {
+        this.destroy(clearError);
         return false;
       }
       if (this.#heldBack !== undefined) this.#deliver(this.#heldBack);
@@ -189,14 +188,9 @@ export class HeartbeatReadable extends Readable {
   // Overridden rather than _destroy: the `destroy` constructor option (withHeartbeat uses it) and code that
   // assigns stream._destroy, as the seed assigned _read, replace _destroy; destroy() is always this method.
   override destroy(error?: Error): this {
-    let failure = error;
-    try {
-      this.#stop();
-    } catch (clearError) {
-      // Destroying must finish even when clearTimeout throws; an error given to destroy() comes first.
-      failure ??= clearError as Error;
-    }
-    return super.destroy(failure);
+    const clearError = this.#stop();
+    // An error given to destroy() comes first; what clearTimeout threw stands in when it gave none.
+    return super.destroy(error ?? clearError);
   }
 
   #pushUtf8Safe(chunk: Uint8Array): boolean {
@@ -239,10 +233,18 @@ export class HeartbeatReadable extends Readable {
     this.#arm(this.#config.stepMs);
   }
 
-  /** Ends the clock for good. Throws what clearTimeout throws, with the timer already forgotten. */
-  #stop(): void {
+  /**
+   * Ends the clock for good, the timer forgotten either way. Returns what clearTimeout threw (an injected one, a
+   * broken fake) instead of throwing it: ending and destroying must finish, and the stream fails with it.
+   */
+  #stop(): Error | undefined {
     this.#state = ENDED;
-    this.#disarm();
+    try {
+      this.#disarm();
+      return undefined;
+    } catch (clearError) {
+      return clearError as Error;
+    }
   }
 
   #disarm(): void {
