@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
 import type { ErrorReply } from './errors.js';
 
-export type OssOperation = 'PutObject' | 'AppendObject' | 'GetObject' | 'HeadObject' | 'DeleteObject';
-export const OSS_OPERATIONS: readonly OssOperation[] = ['PutObject', 'AppendObject', 'GetObject', 'HeadObject', 'DeleteObject'];
+export const OSS_OPERATIONS = ['PutObject', 'AppendObject', 'GetObject', 'HeadObject', 'DeleteObject'] as const;
+export type OssOperation = (typeof OSS_OPERATIONS)[number];
 
 /** What a request asks for: the operation, the object's key and its sub-resources (the URL's query). */
 export interface Route {
