@@ -65,7 +65,8 @@ export interface HeartbeatReadable {
  * | state       | meaning                                | moved by                      | to          | arms  |
  * |-------------|----------------------------------------|-------------------------------|-------------|-------|
  * | NOT_STARTED | nobody reads yet: no fillers gather    | resume(), pipe(), a 'data' or | QUIET       | H     |
- * |             |                                        | 'readable' listener, read(n>0)|             |       |
+ * |             |                                        | 'readable' listener, a read() |             |       |
+ * |             |                                        | other than read(0)            |             |       |
  * | QUIET       | silent since the timer was set         | a push of data                | FLOWING     | S     |
  * |             |                                        | the timer: a filler, if the   | QUIET       | H     |
  * |             |                                        | reader keeps up               |             |       |
