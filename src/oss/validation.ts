@@ -3,8 +3,8 @@ import { describeValue } from '../validation.js';
 import { brokenObjectNameRule } from './names.js';
 
 /*
- * The checks of what only OSS calls take: credentials, a client, an object name. Shared with the local OSS
- * of the testing entry, which takes credentials too.
+ * The checks of what only OSS calls take: credentials, a client, names (objects, buckets, regions). Shared
+ * with the local OSS of the testing entry, which takes credentials and a bucket too.
  */
 
 /** Like the other checks, but names only the type: a credential's value must never reach a log. */
