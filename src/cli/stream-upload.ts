@@ -31,7 +31,7 @@ export async function streamUpload(upload: Upload): Promise<number> {
     if (interrupts.by) {
       voice.say(
         // putStreamWithHeartbeat's AbortError: whether the whole body had been handed to the request.
-        (error as { bodySent?: unknown }).bodySent === true
+        (error as { bodySent?: unknown } | null)?.bodySent === true
           ? `interrupted by ${interrupts.by} after the whole input was sent: ${command.key} may have been stored ` +
               "(the server's answer was not awaited)"
           : `interrupted by ${interrupts.by} before the input ended; the upload was aborted and nothing was stored`,

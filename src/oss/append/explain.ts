@@ -44,7 +44,8 @@ export function attachAppendAccount(error: unknown, account: AppendAccount): voi
 function kindOf(error: object): AppendErrorKind | 'aborted' | undefined {
   // By code and fields, not instanceof: a second copy of the package in the process raises its own classes.
   const { code, storedBytes } = error as Record<string, unknown>;
-  return typeof code === 'string' && typeof storedBytes === 'number' ? KINDS[code] : undefined;
+  // Own keys only: a code such as 'toString' must not find Object.prototype's.
+  return typeof code === 'string' && typeof storedBytes === 'number' && Object.hasOwn(KINDS, code) ? KINDS[code] : undefined;
 }
 
 function attachedAccount(error: object): AppendAccount | undefined {

@@ -137,6 +137,7 @@ describe('appendAccountOf', () => {
   it.each([
     ['an ali-oss error', Object.assign(new Error('denied'), { name: 'AccessDeniedError', status: 403, code: 'AccessDenied' })],
     ['an error with an unknown code and an account', Object.assign(new Error('x'), { code: 'ERR_OTHER', ...account })],
+    ["an error whose code names an Object.prototype member ('toString')", Object.assign(new Error('x'), { code: 'toString', ...account })],
     ['a string', 'failed'],
     ['null', null],
   ])('gives undefined for %s', (_what, error) => {
