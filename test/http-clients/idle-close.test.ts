@@ -11,11 +11,12 @@ import { explainUploadError } from '../../src/oss/index.js';
 import { rejectionOf } from '../oss/helpers.js';
 import { startIdleClosingServer, type IdleClosingServer } from './idle-closing-server.js';
 
-// Any HTTP client that streams a request body: through a server that ends a body silent for 300 ms, a
-// plain upload dies at the limit and the same upload through withHeartbeat is stored. Every upload has a
-// path of its own, so they all run side by side: most of each is waiting.
-const IDLE_LIMIT_MS = 300;
-const SILENCE_MS = 500;
+// Any HTTP client that streams a request body: through a server that ends a body silent for 1 s, a plain
+// upload dies at the limit and the same upload through withHeartbeat is stored. Every upload has a path of
+// its own, so they all run side by side: most of each is waiting. The margins (a heartbeat about 470 ms
+// before the limit, the silence 600 ms past it) hold on a loaded machine; at 300 ms they did not.
+const IDLE_LIMIT_MS = 1000;
+const SILENCE_MS = 1600;
 const LOG = 'step 1\nstep 2\n';
 
 interface Client {
