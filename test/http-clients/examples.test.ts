@@ -5,10 +5,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, it, vi } from 'vitest';
 import { startIdleClosingServer, type IdleClosingServer } from './idle-closing-server.js';
 
-// The examples as a user runs them, piping a build's output, against a server that ends a body silent for 300 ms.
+// The examples as a user runs them, piping a build's output, against a server that ends a body silent for 1 s
+// (a limit wide enough that a loaded machine cannot make the heartbeat, every 500 ms, late for it).
 let server: IdleClosingServer;
 beforeAll(async () => {
-  server = await startIdleClosingServer(300);
+  server = await startIdleClosingServer(1000);
 });
 afterAll(() => server.close());
 
@@ -17,14 +18,14 @@ describe.concurrent.each(['examples/fetch-upload.ts', 'examples/http-request-upl
   it('uploads standard input through a silence twice the server limit', async ({ expect }) => {
     const path = `/${example.replace(/\W/g, '-')}.log`;
     const child = spawn(process.execPath, ['--import', 'tsx', example, `${server.url}${path}`], {
-      env: { PATH: process.env.PATH ?? '', IDLE_LIMIT_MS: '300' },
+      env: { PATH: process.env.PATH ?? '', IDLE_LIMIT_MS: '1000' },
     });
     const output = Promise.all([text(child.stdout), text(child.stderr), once(child, 'close')]);
 
     child.stdin.write('step 1\n');
     // The silence counts from the moment the upload began, not from the start of the process.
     await vi.waitFor(() => expect(server.started(path)).toBe(true), { timeout: 10_000 });
-    await sleep(600);
+    await sleep(2000);
     child.stdin.end('step 2\n');
     const [stdout, stderr, [code]] = await output;
 
