@@ -32,10 +32,6 @@ export function brokenObjectNameRule(name: string): string | undefined {
   return undefined;
 }
 
-export function isObjectName(name: string): boolean {
-  return brokenObjectNameRule(name) === undefined;
-}
-
 /** What ali-oss accepts as a region (it builds the host from it). */
 export const REGION_RULE = 'a region id such as oss-cn-hangzhou: letters, digits, "-" and "_"';
 
