@@ -10,16 +10,21 @@ import { INSTALLED, installedPackage } from './installed.js';
  * Every framework's fake timers against the package a user installs: the fixtures in fake-timers/ import
  * `heartbeat-readable` by its name from the installed project, and each runs in a process of its own, with the
  * framework's own runner and config. Each framework's matrix gives every setup × subject ten heartbeats in five
- * fake minutes. The README's own recipes run in readme.test.ts.
+ * fake minutes. The README's recipes for Jest, node:test and @sinonjs/fake-timers are files in
+ * examples/fake-timers/, run here the same way (Jest's within the matrix's run); its Vitest recipe runs in readme.test.ts.
  */
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fake-timers');
+const RECIPES = join(ROOT, 'examples', 'fake-timers');
 const WORK = join(INSTALLED, 'fake-timers');
 const SUBJECTS = 6;
 
 beforeAll(async () => {
   await installedPackage();
   cpSync(FIXTURES, WORK, { recursive: true });
+  cpSync(join(RECIPES, 'jest.test.cjs'), join(WORK, 'jest', 'recipe.test.cjs'));
+  cpSync(join(RECIPES, 'node-test.test.mjs'), join(WORK, 'node-test', 'recipe.test.mjs'));
+  cpSync(join(RECIPES, 'sinon.mjs'), join(WORK, 'sinon', 'recipe.mjs'));
 }, 120_000);
 
 interface Outcome {
@@ -82,10 +87,11 @@ describe('ten heartbeats in five fake minutes, from the installed package, in ev
     expectAllPassed(outcome, 4 * SUBJECTS);
   }, 120_000);
 
-  it('Jest 30: modern timers sync and async, a real Date, legacy timers', async () => {
+  it("Jest 30: modern timers sync and async, a real Date, legacy timers, and the README's recipe", async () => {
     const jest = join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
     const outcome = await runJsonReporter('jest', [jest, '--config', 'jest.config.cjs', '--json', '--ci']);
-    expectAllPassed(outcome, 4 * SUBJECTS);
+    expectAllPassed(outcome, 4 * SUBJECTS + 1);
+    expect(outcome.passed).toContain('sends a heartbeat every 30 s of silence');
   }, 120_000);
 
   it("node:test mock.timers with and without 'Date'", async () => {
@@ -96,4 +102,14 @@ describe('ten heartbeats in five fake minutes, from the installed package, in ev
   it('@sinonjs/fake-timers: setTimeout and clearTimeout only, a full install, tick and tickAsync', async () => {
     expectAllPassed(await runTapLines('sinon', ['matrix.mjs']), 3 * SUBJECTS);
   }, 120_000);
+});
+
+describe("the README's recipes, from the installed package", () => {
+  it('node:test', async () => {
+    expectAllPassed(await runTapLines('node-test', ['--test-reporter=tap', 'recipe.test.mjs']), 1);
+  });
+
+  it('@sinonjs/fake-timers: a script whose assertion throws if it fails', async () => {
+    expect(await runNode('sinon', ['recipe.mjs'])).toEqual({ code: 0, stdout: '', stderr: '' });
+  });
 });

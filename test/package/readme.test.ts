@@ -1,11 +1,13 @@
 /**
  * Every code block in README.md runs here, against the installed tarball: a README sentence is a claim,
  * and its code is the part a test can check word for word. A block is run according to what it is:
- * - ```ts / ```js: a script (tsx), or a test file for the framework it imports (vitest, jest, node:test);
+ * - ```ts / ```js: a script (tsx), or a Vitest test file if it imports vitest;
  * - ```sh: bash, with the installed bin on PATH, OSS_* pointing at a local server, and a stand-in `make`;
  *   `npm i heartbeat-readable` installs the tarball into a fresh project instead of the registry's;
  * - a block after `<!-- output of CMD -->` must equal what CMD prints;
  * - a block after `<!-- run by FILE -->` is a contributor command that FILE runs verbatim (CI, the demo test).
+ * Every link to a file of the repository leads to one, and a list item that links an example names only code that
+ * the example holds (the fake-timer recipes: fake-timers.test.ts runs them).
  */
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
@@ -46,7 +48,16 @@ export function codeBlocks(markdown: string): Block[] {
   return blocks;
 }
 
-const blocks = codeBlocks(readFileSync(join(ROOT, 'README.md'), 'utf8'));
+const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+const blocks = codeBlocks(readme);
+
+/** Markdown links to files of the repository, with the list item they are in (`undefined` outside lists). */
+export function fileLinks(markdown: string): Array<{ target: string; item: string | undefined }> {
+  const items = markdown.split(/\n(?=- |\S)/);
+  return items.flatMap((item) =>
+    [...item.matchAll(/\]\(([^)#:]+)\)/g)].map(([, target]) => ({ target: target!, item: item.startsWith('- ') ? item : undefined })),
+  );
+}
 
 let testing: { startLocalOss: typeof startLocalOss };
 let uploadSink: Server;
@@ -123,14 +134,6 @@ const runners: Record<string, Runner> = {
     writeFileSync(join(dir, 'readme.test.ts'), block.code);
     return run(env, process.execPath, [join(NODE_MODULES, 'vitest', 'vitest.mjs'), 'run', '--root', dir], dir);
   },
-  jest: async (block, env) => {
-    const dir = join(work, `jest-${block.line}`);
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'jest.config.cjs'), "module.exports = { testEnvironment: 'node' };\n");
-    writeFileSync(join(dir, 'readme.test.js'), block.code);
-    return run(env, process.execPath, [join(NODE_MODULES, 'jest', 'bin', 'jest.js'), '--rootDir', dir], dir);
-  },
-  'node:test': (block, env) => run(env, process.execPath, ['--import', 'tsx', '--test', fileFor(block, 'readme.test.mts')]),
   sh: (block, env) => run(env, 'bash', ['-euo', 'pipefail', '-c', block.code]),
   install: async (_block, env) => {
     const project = mkdtempSync(join(tmpdir(), 'readme-install-'));
@@ -157,10 +160,7 @@ function npmWarnings(stderr: string): { others: string[]; packagesWithScripts: s
 
 function runnerFor(block: Block): string {
   if (['ts', 'js'].includes(block.lang)) {
-    if (block.code.includes("from 'vitest'")) return 'vitest';
-    if (/\bjest\.\w+\(/.test(block.code)) return 'jest';
-    if (block.code.includes("from 'node:test'")) return 'node:test';
-    return 'script';
+    return block.code.includes("from 'vitest'") ? 'vitest' : 'script';
   }
   if (block.lang === 'sh') return /^npm (i|install) heartbeat-readable\s*$/.test(block.code) ? 'install' : 'sh';
   throw new Error(`README line ${block.line}: a \`\`\`${block.lang || '(no language)'} block needs a note saying how it is checked`);
@@ -169,6 +169,18 @@ function runnerFor(block: Block): string {
 describe('README.md', () => {
   it('has code blocks', () => {
     expect(blocks.length).toBeGreaterThan(0);
+  });
+
+  const links = fileLinks(readme);
+  it.each(links)('the link to $target leads to a file of the repository', ({ target }) => {
+    expect(existsSync(join(ROOT, target))).toBe(true);
+  });
+
+  const examplesInLists = links.filter(({ target, item }) => item !== undefined && target.startsWith('examples/'));
+  it.each(examplesInLists)('the list item linking $target names only code the example holds', ({ target, item }) => {
+    const example = readFileSync(join(ROOT, target), 'utf8');
+    const named = [...item!.replaceAll(/\n\s+/g, ' ').matchAll(/`([^`]+)`/g)].map(([, code]) => code!);
+    expect(named.filter((code) => !example.includes(code))).toEqual([]);
   });
 
   for (const block of blocks) {
