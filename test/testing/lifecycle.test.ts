@@ -2,22 +2,13 @@ import { request } from 'node:http';
 import OSS from 'ali-oss';
 import { describe, expect, it, vi } from 'vitest';
 import { startLocalOss } from '../../src/testing/index.js';
+import { quietResources, resourcesBackTo } from '../reliability/helpers.js';
 import { signedHeaders } from './helpers.js';
-
-/** Lets the event loop run until `done()` or 2 s pass, without timers of its own that would be counted. */
-async function settle(done: () => boolean): Promise<void> {
-  const deadline = performance.now() + 2000;
-  while (!done() && performance.now() < deadline) await new Promise(setImmediate);
-}
 
 describe('startLocalOss close()', () => {
   it('leaves no server, socket or timer behind, with a body in flight, a silent fault and a restart pending', async () => {
-    const watched = ['TCPServerWrap', 'TCPSocketWrap', 'Timeout'];
-    const countOf = (type: string): number => process.getActiveResourcesInfo().filter((r) => r === type).length;
-    // Earlier tests' handles and Vitest's own timers finish closing a moment later.
-    await settle(() => watched.every((type) => countOf(type) === 0));
-    const before = new Map(watched.map((type) => [type, countOf(type)]));
-    const leftOver = (): string[] => watched.filter((type) => countOf(type) > before.get(type)!);
+    // What earlier tests and files left, once it holds still; what of it closes later only lowers the counts.
+    const before = await quietResources();
 
     const local = await startLocalOss({ idleLimitMs: 10_000 });
     // A request in mid-body holds a socket and an idle timer that close() must clean up.
@@ -37,8 +28,7 @@ describe('startLocalOss close()', () => {
 
     await local.close();
     await Promise.all([reqClosed, silent]);
-    await settle(() => leftOver().length === 0);
-    expect(leftOver()).toEqual([]);
+    await resourcesBackTo(before);
   });
 
   it('cancels a pending restart: the server stays closed and goOffline settles', async () => {
