@@ -1,16 +1,15 @@
 import OSS from 'ali-oss';
-import { describe, expect, it, vi } from 'vitest';
-import { useLocalOss } from '../oss/helpers.js';
+import { describe, expect, vi } from 'vitest';
+import { itWithOss as it } from '../oss/helpers.js';
 import { holds, ossEnv, runCli, type CliRun } from './helpers.js';
-
-const oss = useLocalOss();
 
 function running({ child }: CliRun): boolean {
   return child.exitCode === null && child.signalCode === null;
 }
 
-describe('heartbeat-put --append as a build runner uses it: a real process', () => {
-  it('the object is readable through OSS while the command still runs, across a silence longer than the flush interval', async () => {
+// Side by side: each test has a server of its own, and most of each is waiting on a process.
+describe.concurrent('heartbeat-put --append as a build runner uses it: a real process', () => {
+  it('the object is readable through OSS while the command still runs, across a silence longer than the flush interval', async ({ oss }) => {
     const local = await oss.start();
     const reader = new OSS(local.clientOptions());
     const seen: Array<{ live: string; running: boolean }> = [];
@@ -38,7 +37,7 @@ describe('heartbeat-put --append as a build runner uses it: a real process', () 
     expect(local.stats().appends).toBe(2);
   });
 
-  it('SIGINT mid-build: exit 130, one line saying what is stored, and the object holds exactly the input read', async () => {
+  it('SIGINT mid-build: exit 130, one line saying what is stored, and the object holds exactly the input read', async ({ oss }) => {
     const local = await oss.start();
     const run = runCli(['--append', '--tee', '--flush-interval', '1h', 'k.log'], ossEnv(local), ['line 1\n', 'line 2\n', 30_000]);
     let copied = '';
@@ -53,7 +52,7 @@ describe('heartbeat-put --append as a build runner uses it: a real process', () 
     expect(local.getObject('k.log')?.toString()).toBe('line 1\nline 2\n');
   });
 
-  it('after a killed run, --resume continues the same object; without it the object is refused', async () => {
+  it('after a killed run, --resume continues the same object; without it the object is refused', async ({ oss }) => {
     const local = await oss.start();
     const first = runCli(['--append', '--flush-interval', '100ms', 'k.log'], ossEnv(local), ['run 1\n', 30_000]);
     await holds(local, 'k.log', 'run 1\n')();

@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import OSS from 'ali-oss';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, vi } from 'vitest';
 import type { LocalOss } from '../../src/testing/index.js';
-import { muteUrllibWarnings, useLocalOss } from '../oss/helpers.js';
+import { itWithOss as it, muteUrllibWarnings } from '../oss/helpers.js';
 import { holds, ossEnv, runInProcess } from './helpers.js';
 
 muteUrllibWarnings();
-const oss = useLocalOss();
 /** Short enough that a test takes no time, long enough that a batch gathers what is written at once. */
 const FLUSH = ['--flush-interval', '100ms'];
 
@@ -15,8 +14,9 @@ async function headers(local: LocalOss, key: string): Promise<Record<string, str
   return (await new OSS(local.clientOptions()).head(key)).res.headers as Record<string, string>;
 }
 
-describe('heartbeat-put --append stores standard input in an appendable object', () => {
-  it('byte for byte and readable as it grows, with no request during a silence, and a summary with the CRC-64', async () => {
+// Side by side: each test has a server of its own, and most of each is waiting for flush intervals and retries.
+describe.concurrent('heartbeat-put --append stores standard input in an appendable object', () => {
+  it('byte for byte and readable as it grows, with no request during a silence, and a summary with the CRC-64', async ({ oss }) => {
     const local = await oss.start();
     const { code, stderr } = await runInProcess(['--append', ...FLUSH, 'logs/build.log'], ossEnv(local), [
       'step 1 构建\n',
@@ -37,7 +37,7 @@ describe('heartbeat-put --append stores standard input in an appendable object',
     expect(local.stats()).toMatchObject({ appends: 2, stored: 0 });
   });
 
-  it('binary input, a character cut between writes, no fillers however long the silence; --tee copies it unchanged', async () => {
+  it('binary input, a character cut between writes, no fillers however long the silence; --tee copies it unchanged', async ({ oss }) => {
     const local = await oss.start();
     const bytes = [randomBytes(70_000), Buffer.from('半个字').subarray(0, 4), Buffer.from('半个字').subarray(4), randomBytes(1_000)];
     const input = [bytes[0]!, bytes[1]!, 500, bytes[2]!, bytes[3]!];
@@ -49,7 +49,7 @@ describe('heartbeat-put --append stores standard input in an appendable object',
     expect(local.getObject('k.bin')?.equals(Buffer.concat(bytes))).toBe(true);
   });
 
-  it('--max-append bounds each append', async () => {
+  it('--max-append bounds each append', async ({ oss }) => {
     const local = await oss.start();
     const input = randomBytes(10_000);
     const { code, stderr } = await runInProcess(['--append', '--max-append', '4KiB', 'k.bin'], ossEnv(local), [input]).done;
@@ -60,7 +60,7 @@ describe('heartbeat-put --append stores standard input in an appendable object',
     expect(local.getObject('k.bin')?.equals(input)).toBe(true);
   });
 
-  it('--max-buffered bounds what is read while OSS is unreachable; the input waits, then every byte is stored', async () => {
+  it('--max-buffered bounds what is read while OSS is unreachable; the input waits, then every byte is stored', async ({ oss }) => {
     const local = await oss.start();
     const input = randomBytes(2 ** 20);
     // In pipe-sized chunks, as a real standard input reads: backpressure works between chunks.
@@ -83,7 +83,7 @@ describe('heartbeat-put --append stores standard input in an appendable object',
     expect(local.getObject('k.bin')?.equals(Buffer.concat([Buffer.from('first\n'), input]))).toBe(true);
   });
 
-  it('retries through resets and 503s without losing or repeating a byte, and counts the retries', async () => {
+  it('retries through resets and 503s without losing or repeating a byte, and counts the retries', async ({ oss }) => {
     const local = await oss.start();
     const match = { operation: 'AppendObject' } as const;
     local.faults.inject({ kind: 'reset-after-apply', match });
@@ -100,7 +100,7 @@ describe('heartbeat-put --append stores standard input in an appendable object',
     expect(local.stats().faults).toMatchObject({ 'reset-after-apply': 1, 'service-unavailable': 2 });
   });
 
-  it('--resume continues an appendable object at its end, and the summary gives its length', async () => {
+  it('--resume continues an appendable object at its end, and the summary gives its length', async ({ oss }) => {
     const local = await oss.start();
     await new OSS(local.clientOptions()).append('k.log', Buffer.from('run 1\n'));
     const { code, stderr } = await runInProcess(['--append', '--resume', 'k.log'], ossEnv(local), ['run 2\n']).done;
@@ -109,14 +109,14 @@ describe('heartbeat-put --append stores standard input in an appendable object',
     expect(local.getObject('k.log')?.toString()).toBe('run 1\nrun 2\n');
   });
 
-  it('--resume of an object that does not exist starts it', async () => {
+  it('--resume of an object that does not exist starts it', async ({ oss }) => {
     const local = await oss.start();
     const { code } = await runInProcess(['--append', '--resume', '--quiet', 'k.log'], ossEnv(local), ['run 1\n']).done;
     expect(code).toBe(0);
     expect(local.getObject('k.log')?.toString()).toBe('run 1\n');
   });
 
-  it('gives the object its --content-type (text/plain; charset=utf-8 by default)', async () => {
+  it('gives the object its --content-type (text/plain; charset=utf-8 by default)', async ({ oss }) => {
     const local = await oss.start();
     const env = ossEnv(local);
     expect((await runInProcess(['--append', '--quiet', 'a.log'], env, ['a']).done).code).toBe(0);
@@ -133,7 +133,7 @@ describe('heartbeat-put --append stores standard input in an appendable object',
     );
   });
 
-  it('an empty input creates no object, and says so', async () => {
+  it('an empty input creates no object, and says so', async ({ oss }) => {
     const local = await oss.start();
     const { code, stderr } = await runInProcess(['--append', 'k.log'], ossEnv(local), []).done;
     expect(code).toBe(0);
@@ -141,7 +141,7 @@ describe('heartbeat-put --append stores standard input in an appendable object',
     expect(local.stats().objects).toBe(0);
   });
 
-  it('reads standard input only through the tee when --tee stops copying: the appends go on', async () => {
+  it('reads standard input only through the tee when --tee stops copying: the appends go on', async ({ oss }) => {
     const local = await oss.start();
     const stdout = new PassThrough();
     stdout.destroy();

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { refusingEndpoint, runCli, runShell } from './helpers.js';
 
 // The statuses as a shell sees them; signals (130, 143) are in interrupt.test.ts, 0 with --tee in tee.test.ts.
-describe('the real command exits with the documented status', () => {
+// Side by side: most of each test is waiting on a process.
+describe.concurrent('the real command exits with the documented status', () => {
   it('2 for a usage error', async () => {
     const { code, stderr } = await runCli(['--idle-limit', 'soon', 'k'], {}).done;
     expect(code).toBe(2);

@@ -1,21 +1,21 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, vi } from 'vitest';
 import type { LocalOss } from '../../src/testing/index.js';
-import { muteUrllibWarnings, useLocalOss } from '../oss/helpers.js';
+import { itWithOss as it, muteUrllibWarnings, type LocalOssKit } from '../oss/helpers.js';
 import { startFaultProxy, type FaultProxy } from '../reliability/fault-proxy.js';
 import { bodyStarted, ossEnv, runCli, runInProcess, runShell } from './helpers.js';
 
+// Side by side: each test has a server of its own, and most of each is waiting on a process or a signal.
 muteUrllibWarnings();
-const oss = useLocalOss();
-const server = (): Promise<LocalOss> => oss.start({ idleLimitMs: 5_000 });
-async function proxyHoldingResponses(local: LocalOss): Promise<FaultProxy> {
+const server = (oss: LocalOssKit): Promise<LocalOss> => oss.start({ idleLimitMs: 5_000 });
+async function proxyHoldingResponses(oss: LocalOssKit, local: LocalOss): Promise<FaultProxy> {
   const proxy = await startFaultProxy(local.endpoint, { holdResponses: true });
   oss.defer(() => proxy.close());
   return proxy;
 }
 
-describe('an interrupted upload says what became of the object', () => {
-  it.each(['SIGINT', 'SIGTERM'] as const)('%s before the input ended: nothing was stored', async (signal) => {
-    const local = await server();
+describe.concurrent('an interrupted upload says what became of the object', () => {
+  it.for(['SIGINT', 'SIGTERM'] as const)('%s before the input ended: nothing was stored', async (signal, { oss }) => {
+    const local = await server(oss);
     const { signals, done } = runInProcess(['k.log'], ossEnv(local), ['partial log\n', bodyStarted(local), 30_000]);
     await bodyStarted(local)();
     signals.emit(signal);
@@ -27,9 +27,9 @@ describe('an interrupted upload says what became of the object', () => {
     expect(local.stats().stored).toBe(0);
   });
 
-  it('SIGINT after the whole input was sent, while the answer is on its way: the object may have been stored (and was)', async () => {
-    const local = await server();
-    const proxy = await proxyHoldingResponses(local);
+  it('SIGINT after the whole input was sent, while the answer is on its way: the object may have been stored (and was)', async ({ oss }) => {
+    const local = await server(oss);
+    const proxy = await proxyHoldingResponses(oss, local);
     const { signals, done } = runInProcess(['k.log'], ossEnv(local, { OSS_ENDPOINT: proxy.endpoint }), ['the whole log\n']);
     await vi.waitFor(() => expect(local.stats().stored).toBe(1));
     signals.emit('SIGINT');
@@ -43,12 +43,12 @@ describe('an interrupted upload says what became of the object', () => {
   });
 });
 
-describe('signals reach the real command', () => {
-  it.each([
+describe.concurrent('signals reach the real command', () => {
+  it.for([
     ['SIGTERM', 143],
     ['SIGINT', 130],
-  ] as const)('%s mid-upload: exit %i at once, one line', async (signal, status) => {
-    const local = await server();
+  ] as const)('%s mid-upload: exit %i at once, one line', async ([signal, status], { oss }) => {
+    const local = await server(oss);
     const { child, done } = runCli(['k.log'], ossEnv(local), ['partial log\n', 30_000]);
     await bodyStarted(local)();
     child.kill(signal);
@@ -59,8 +59,8 @@ describe('signals reach the real command', () => {
     expect(local.stats().stored).toBe(0);
   });
 
-  it('SIGINT while --tee waits for a reader that stopped reading: exit 130 at once, not once the reader goes on', async () => {
-    const local = await server();
+  it('SIGINT while --tee waits for a reader that stopped reading: exit 130 at once, not once the reader goes on', async ({ oss }) => {
+    const local = await server(oss);
     // The command prints its pid (the subshell's, kept by exec); `sleep` never reads, so the pipe to it fills.
     const job = runShell(`seq 1 2000000 | (echo "pid $BASHPID" >&2; exec $CLI --tee k.log) | sleep 30`, ossEnv(local));
     let printed = '';
@@ -87,8 +87,8 @@ describe('signals reach the real command', () => {
     );
   });
 
-  it('Ctrl-C in a pipeline (SIGINT to the whole job): exit 130 with one line, though the reader of --tee died with it', async () => {
-    const local = await server();
+  it('Ctrl-C in a pipeline (SIGINT to the whole job): exit 130 with one line, though the reader of --tee died with it', async ({ oss }) => {
+    const local = await server(oss);
     // The producer ignores SIGINT, as a build step may: the input goes on, so the upload is cut mid-body.
     const job = runShell(
       `(trap '' INT; while echo tick; do sleep 0.05; done) | { $CLI --tee k.log; echo "exit $?" >&2; } | cat >/dev/null`,

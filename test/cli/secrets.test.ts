@@ -127,7 +127,8 @@ const rows: Row[] = [
     target: 'local', interrupt: true, real: true, code: 130 },
 ];
 
-describe('no configured secret or token is ever printed, whatever the path', () => {
+// Side by side: every row has a server of its own, and most of a row is waiting on a server, a signal or a process.
+describe.concurrent('no configured secret or token is ever printed, whatever the path', () => {
   it.each(rows.map((row) => [row.what, row] as const))('%s', async (_what, row) => {
     const local = row.target === 'local' ? await startLocalOss({ accessKeyId: KEY_ID, accessKeySecret: SECRET }) : undefined;
     try {

@@ -13,9 +13,11 @@ import { startIdleClosingServer, type IdleClosingServer } from './idle-closing-s
 
 // Any HTTP client that streams a request body: through a server that ends a body silent for 1 s, a plain
 // upload dies at the limit and the same upload through withHeartbeat is stored. Every upload has a path of
-// its own, so they all run side by side: most of each is waiting. The margins (a heartbeat about 470 ms
-// before the limit, the silence 600 ms past it) hold on a loaded machine; at 300 ms they did not.
+// its own, so they run side by side (five at a time: Vitest's maxConcurrency), as most of each is waiting.
+// The margins hold on a loaded machine (at 300 ms they did not): heartbeats every 100 ms are in time for the
+// limit even if their timer runs 850 ms late, and the silence lasts 600 ms past it.
 const IDLE_LIMIT_MS = 1000;
+const HEARTBEAT_AFTER_MS = 100;
 const SILENCE_MS = 1600;
 const LOG = 'step 1\nstep 2\n';
 
@@ -105,7 +107,7 @@ describe.concurrent.each(clients)('$name', ({ name, upload, idleCloseError }) =>
   });
 
   it('through withHeartbeat: stored, with fillers only where the log was silent', async ({ expect, onTestFinished }) => {
-    const body = withHeartbeat(buildLog(), { idleLimitMs: IDLE_LIMIT_MS });
+    const body = withHeartbeat(buildLog(), { idleLimitMs: IDLE_LIMIT_MS, heartbeatAfterMs: HEARTBEAT_AFTER_MS });
     onTestFinished(() => void body.destroy());
 
     const answer = await upload(`${server.url}${path}/kept.log`, body);

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Agent } from 'node:http';
 import { inspect } from 'node:util';
 import type OSS from 'ali-oss';
-import { afterEach } from 'vitest';
+import { afterEach, it } from 'vitest';
 import { createOssClient, type OssClientOptions } from '../../src/oss/index.js';
 import { startLocalOss, type LocalOss, type LocalOssOptions } from '../../src/testing/index.js';
 
@@ -18,16 +18,15 @@ export function internalsOf(client: OSS): ClientInternals {
   return client as unknown as ClientInternals;
 }
 
-/** Each test's servers, clients and sources, closed after it so no socket or timer outlives it. */
-export function useLocalOss(): {
+/** Starts servers and clients, and takes other cleanups, to be closed when a test ends. */
+export interface LocalOssKit {
   start(options?: LocalOssOptions): Promise<LocalOss>;
   heartbeatClient(local: LocalOss, options?: Partial<OssClientOptions>): OSS;
   defer(cleanup: () => unknown): void;
-} {
+}
+
+function localOssKit(): LocalOssKit & { cleanUp(): Promise<void> } {
   const cleanups: (() => unknown)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-  });
   const defer = (cleanup: () => unknown): void => {
     cleanups.push(cleanup);
   };
@@ -46,8 +45,31 @@ export function useLocalOss(): {
       });
       return client;
     },
+    async cleanUp() {
+      for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    },
   };
 }
+
+/** Each test's servers, clients and sources, closed after it so no socket or timer outlives it: for tests run one at a time. */
+export function useLocalOss(): LocalOssKit {
+  const kit = localOssKit();
+  afterEach(() => kit.cleanUp());
+  return kit;
+}
+
+/**
+ * `it` with a kit of the test's own as `oss`, closed when that test ends: for tests that run side by side
+ * (`describe.concurrent`), which a file-wide afterEach would close in the middle of one another.
+ */
+export const itWithOss = it.extend<{ oss: LocalOssKit }>({
+  // eslint-disable-next-line no-empty-pattern -- Vitest reads a fixture's dependencies from this pattern: none.
+  oss: async ({}, use) => {
+    const kit = localOssKit();
+    await use(kit);
+    await kit.cleanUp();
+  },
+});
 
 /** A source that sends `first`, then nothing: a build step that has gone quiet. */
 export function silentAfter(first: string): Readable {

@@ -3,22 +3,22 @@ import OSS from 'ali-oss';
 import { describe, expect, it } from 'vitest';
 import { explainUploadError, putStreamWithHeartbeat } from '../../src/oss/index.js';
 import { startGateway, type GatewayOptions } from './gateways.js';
-import { muteUrllibWarnings, paced, rejectionOf, silentAfter, useLocalOss } from './helpers.js';
+import { itWithOss, muteUrllibWarnings, paced, rejectionOf, silentAfter, type LocalOssKit } from './helpers.js';
 
 // Real ali-oss through small proxies on 127.0.0.1 that put the limits real servers have on a long upload.
-const oss = useLocalOss();
+// Side by side: each test has servers of its own, and most of each is waiting.
 muteUrllibWarnings();
 
 /** No heartbeat in any test's lifetime. */
 const NO_HEARTBEAT = { idleLimitMs: 2 ** 31 - 1, heartbeatAfterMs: 2 ** 30 };
 const HEARTBEAT = { idleLimitMs: 300, heartbeatAfterMs: 100 };
-/** A proxy's idle limit, and heartbeats that beat it even if a loaded machine runs their timer over 400 ms late. */
-const PROXY_IDLE_LIMIT_MS = 500;
+/** A proxy's idle limit, and heartbeats that beat it even if a loaded machine runs their timer 900 ms late. */
+const PROXY_IDLE_LIMIT_MS = 1000;
 const BEATING_PROXY = { idleLimitMs: PROXY_IDLE_LIMIT_MS, heartbeatAfterMs: 50 };
 const REQUEST_TIME_ADVICE =
   'No heartbeat beats a limit on the whole request; send shorter requests: append mode (appendStream).';
 
-async function behindGateway(options: GatewayOptions) {
+async function behindGateway(oss: LocalOssKit, options: GatewayOptions) {
   const local = await oss.start({ idleLimitMs: 10_000 });
   const gateway = await startGateway(local.endpoint, options);
   oss.defer(() => gateway.close());
@@ -26,21 +26,21 @@ async function behindGateway(options: GatewayOptions) {
   return { local, client: oss.heartbeatClient(local, { endpoint: gateway.endpoint }), gatewayOptions };
 }
 
-function quietSource(): Readable {
+function quietSource(oss: LocalOssKit): Readable {
   const source = silentAfter('step 1\n');
   oss.defer(() => source.destroy());
   return source;
 }
 
-describe('a proxy that gives up on an idle upload answers 504 (HAProxy) or 503 (Varnish)', () => {
-  it.each([504, 503] as const)('%i: an idle limit (server-idle-close) that heartbeats beat', async (status) => {
-    const { local, client, gatewayOptions } = await behindGateway({ idle: { limitMs: PROXY_IDLE_LIMIT_MS, status } });
+describe.concurrent('a proxy that gives up on an idle upload answers 504 (HAProxy) or 503 (Varnish)', () => {
+  itWithOss.for([504, 503] as const)('%i: an idle limit (server-idle-close) that heartbeats beat', async (status, { oss }) => {
+    const { local, client, gatewayOptions } = await behindGateway(oss, { idle: { limitMs: PROXY_IDLE_LIMIT_MS, status } });
 
     // Side by side: the gateway limits each request on its own.
     const [withoutHeartbeats, plain, kept] = await Promise.all([
-      rejectionOf(putStreamWithHeartbeat(client, 'quiet.log', quietSource(), { heartbeat: NO_HEARTBEAT })),
-      rejectionOf(new OSS(gatewayOptions).putStream('plain.log', quietSource())),
-      putStreamWithHeartbeat(client, 'kept.log', paced([Buffer.from('a'), Buffer.from('b')], PROXY_IDLE_LIMIT_MS + 150), {
+      rejectionOf(putStreamWithHeartbeat(client, 'quiet.log', quietSource(oss), { heartbeat: NO_HEARTBEAT })),
+      rejectionOf(new OSS(gatewayOptions).putStream('plain.log', quietSource(oss))),
+      putStreamWithHeartbeat(client, 'kept.log', paced([Buffer.from('a'), Buffer.from('b')], [PROXY_IDLE_LIMIT_MS + 150, 0]), {
         heartbeat: BEATING_PROXY,
       }),
     ]);
@@ -68,11 +68,11 @@ describe('a proxy that gives up on an idle upload answers 504 (HAProxy) or 503 (
   });
 });
 
-describe('a limit on the whole request', () => {
-  it('answered 408 (Node http.Server requestTimeout) although heartbeats kept the body alive: request-time-limit', async () => {
-    const { local, client } = await behindGateway({ requestTimeoutMs: 400 });
+describe.concurrent('a limit on the whole request', () => {
+  itWithOss('answered 408 (Node http.Server requestTimeout) although heartbeats kept the body alive: request-time-limit', async ({ oss }) => {
+    const { local, client } = await behindGateway(oss, { requestTimeoutMs: 400 });
 
-    const error = await rejectionOf(putStreamWithHeartbeat(client, 'build.log', quietSource(), { heartbeat: HEARTBEAT }));
+    const error = await rejectionOf(putStreamWithHeartbeat(client, 'build.log', quietSource(oss), { heartbeat: HEARTBEAT }));
     const { kind, message } = explainUploadError(error);
 
     expect(error).toMatchObject({ status: 408 });
@@ -84,10 +84,10 @@ describe('a limit on the whole request', () => {
     expect(local.stats().stored).toBe(0);
   });
 
-  it('ended with a bare FIN (Squid client_lifetime) although heartbeats kept the body alive: request-time-limit', async () => {
-    const { client } = await behindGateway({ closeAfterMs: 400 });
+  itWithOss('ended with a bare FIN (Squid client_lifetime) although heartbeats kept the body alive: request-time-limit', async ({ oss }) => {
+    const { client } = await behindGateway(oss, { closeAfterMs: 400 });
 
-    const error = await rejectionOf(putStreamWithHeartbeat(client, 'build.log', quietSource(), { heartbeat: HEARTBEAT }));
+    const error = await rejectionOf(putStreamWithHeartbeat(client, 'build.log', quietSource(oss), { heartbeat: HEARTBEAT }));
 
     expect(error).toMatchObject({ name: 'ResponseError', status: -1 });
     expect(error.message).toMatch(/^socket hang up/);
@@ -98,8 +98,8 @@ describe('a limit on the whole request', () => {
   });
 });
 
-describe('a server shut down mid-body', () => {
-  it('is other: the body was being sent, so no idle limit ended it', async () => {
+describe.concurrent('a server shut down mid-body', () => {
+  itWithOss('is other: the body was being sent, so no idle limit ended it', async ({ oss }) => {
     const local = await oss.start({ idleLimitMs: 10_000 });
     const client = oss.heartbeatClient(local);
     const source = new Readable({ read() {} });
@@ -116,10 +116,10 @@ describe('a server shut down mid-body', () => {
   });
 });
 
-describe('a success that is not one', () => {
-  it('a 200 without ETag or x-oss-request-id (a proxy cut the body and answered) rejects: unconfirmed-success', async () => {
-    const { local, client } = await behindGateway({ answerOkAfterMs: 300 });
-    const source = quietSource();
+describe.concurrent('a success that is not one', () => {
+  itWithOss('a 200 without ETag or x-oss-request-id (a proxy cut the body and answered) rejects: unconfirmed-success', async ({ oss }) => {
+    const { local, client } = await behindGateway(oss, { answerOkAfterMs: 300 });
+    const source = quietSource(oss);
 
     const error = await rejectionOf(putStreamWithHeartbeat(client, 'build.log', source, { heartbeat: HEARTBEAT }));
 

@@ -1,33 +1,33 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { appendStream, explainUploadError, putStreamWithHeartbeat } from '../../../src/oss/index.js';
 import { startGateway, type GatewayOptions } from '../gateways.js';
-import { muteUrllibWarnings, paced, rejectionOf, useLocalOss } from '../helpers.js';
+import { itWithOss as it, muteUrllibWarnings, paced, rejectionOf } from '../helpers.js';
 
 // The README's "which mode" table: no heartbeat beats a limit on the whole request, short appends do.
-const oss = useLocalOss();
 muteUrllibWarnings();
 
 const lines = ['[1/4] fetch\n', '[2/4] compile\n', '[3/4] test\n', '[4/4] link\n'].map((line) => Buffer.from(line));
 
 // A limit an append's request never comes near, even on a loaded machine: retrying one would be a failure here.
-const LIMIT_MS = 800;
+const LIMIT_MS = 1000;
 
-describe.each<[string, GatewayOptions]>([
+// Side by side: each limit has servers of its own, and most of each test is waiting.
+describe.concurrent.each<[string, GatewayOptions]>([
   ['answered 408 (Node http.Server requestTimeout)', { requestTimeoutMs: LIMIT_MS }],
   ['ended with a bare FIN (Squid client_lifetime)', { closeAfterMs: LIMIT_MS }],
 ])('a build longer than a limit on the whole request, %s', (_name, limit) => {
-  it('loses the heartbeat upload, and append mode stores every byte', async () => {
+  it('loses the heartbeat upload, and append mode stores every byte', async ({ oss }) => {
     const local = await oss.start({ idleLimitMs: 10_000 });
     const gateway = await startGateway(local.endpoint, limit);
     oss.defer(() => gateway.close());
     const client = oss.heartbeatClient(local, { endpoint: gateway.endpoint });
 
-    // Four lines 300 ms apart: 1.2 s in all, half as long again as the limit. The two modes side by side.
+    // Four lines 400 ms apart: 1.6 s in all, well past the limit. The two modes side by side.
     const [heartbeatError, appended] = await Promise.all([
       rejectionOf(
-        putStreamWithHeartbeat(client, 'put.log', paced(lines, 300), { heartbeat: { idleLimitMs: 300, heartbeatAfterMs: 100 } }),
+        putStreamWithHeartbeat(client, 'put.log', paced(lines, 400), { heartbeat: { idleLimitMs: 300, heartbeatAfterMs: 100 } }),
       ),
-      appendStream(client, 'append.log', paced(lines, 300), { flushIntervalMs: 100 }),
+      appendStream(client, 'append.log', paced(lines, 400), { flushIntervalMs: 100 }),
     ]);
 
     // Which kind a FIN gets depends on what the body was doing then; test/oss/server-limits.test.ts covers that.
