@@ -12,6 +12,13 @@ muteUrllibWarnings();
 /** No heartbeat in any test's lifetime. */
 const NO_HEARTBEAT = { idleLimitMs: 2 ** 31 - 1, heartbeatAfterMs: 2 ** 30 };
 const HEARTBEAT = { idleLimitMs: 300, heartbeatAfterMs: 100 };
+/**
+ * A limit on the whole request, met 100 ms after the first filler. The diagnosis takes the upload's silence
+ * when the client's rejection is handled, and it must be within a heartbeat's longest gap (638 ms): so a
+ * loaded machine may be 500 ms slow between the server's end and that rejection, not just a few.
+ */
+const KEPT_ALIVE = { idleLimitMs: 1000, heartbeatAfterMs: 600 };
+const REQUEST_LIMIT_MS = 700;
 /** A proxy's idle limit, and heartbeats that beat it even if a loaded machine runs their timer 900 ms late. */
 const PROXY_IDLE_LIMIT_MS = 1000;
 const BEATING_PROXY = { idleLimitMs: PROXY_IDLE_LIMIT_MS, heartbeatAfterMs: 50 };
@@ -70,9 +77,9 @@ describe.concurrent('a proxy that gives up on an idle upload answers 504 (HAProx
 
 describe.concurrent('a limit on the whole request', () => {
   itWithOss('answered 408 (Node http.Server requestTimeout) although heartbeats kept the body alive: request-time-limit', async ({ oss }) => {
-    const { local, client } = await behindGateway(oss, { requestTimeoutMs: 400 });
+    const { local, client } = await behindGateway(oss, { requestTimeoutMs: REQUEST_LIMIT_MS });
 
-    const error = await rejectionOf(putStreamWithHeartbeat(client, 'build.log', quietSource(oss), { heartbeat: HEARTBEAT }));
+    const error = await rejectionOf(putStreamWithHeartbeat(client, 'build.log', quietSource(oss), { heartbeat: KEPT_ALIVE }));
     const { kind, message } = explainUploadError(error);
 
     expect(error).toMatchObject({ status: 408 });
@@ -85,9 +92,9 @@ describe.concurrent('a limit on the whole request', () => {
   });
 
   itWithOss('ended with a bare FIN (Squid client_lifetime) although heartbeats kept the body alive: request-time-limit', async ({ oss }) => {
-    const { client } = await behindGateway(oss, { closeAfterMs: 400 });
+    const { client } = await behindGateway(oss, { closeAfterMs: REQUEST_LIMIT_MS });
 
-    const error = await rejectionOf(putStreamWithHeartbeat(client, 'build.log', quietSource(oss), { heartbeat: HEARTBEAT }));
+    const error = await rejectionOf(putStreamWithHeartbeat(client, 'build.log', quietSource(oss), { heartbeat: KEPT_ALIVE }));
 
     expect(error).toMatchObject({ name: 'ResponseError', status: -1 });
     expect(error.message).toMatch(/^socket hang up/);
