@@ -1,6 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
-import { muteUrllibWarnings, useLocalOss } from '../oss/helpers.js';
+import { muteUrllibWarnings, useLocalOss, WAIT } from '../oss/helpers.js';
 import { holds, ossEnv, runInProcess } from './helpers.js';
 
 muteUrllibWarnings();
@@ -23,7 +23,7 @@ describe('an interrupted --append run appends what it read, then says what the o
     const { stdout, copied } = teeOutput();
     // A flush interval no test waits for: only the interrupt sends the bytes.
     const run = runInProcess(['--append', '--tee', '--flush-interval', '1h', 'k.log'], ossEnv(local), ['line 1\nline 2\n', 30_000], { stdout });
-    await vi.waitFor(() => expect(copied()).toBe('line 1\nline 2\n'));
+    await vi.waitFor(() => expect(copied()).toBe('line 1\nline 2\n'), WAIT);
     expect(local.getObject('k.log')).toBeUndefined();
     run.signals.emit(signal);
     const { code, stderr } = await run.done;
@@ -43,9 +43,9 @@ describe('an interrupted --append run appends what it read, then says what the o
       'line 2\n',
       30_000,
     ], { stdout });
-    await vi.waitFor(() => expect(copied()).toBe('line 1\nline 2\n'));
+    await vi.waitFor(() => expect(copied()).toBe('line 1\nline 2\n'), WAIT);
     run.signals.emit('SIGTERM');
-    await vi.waitFor(() => expect(local.stats().faults['service-unavailable']).toBeGreaterThan(0));
+    await vi.waitFor(() => expect(local.stats().faults['service-unavailable']).toBeGreaterThan(0), WAIT);
     run.signals.emit('SIGTERM');
     const { code, stderr } = await run.done;
 

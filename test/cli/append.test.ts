@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import OSS from 'ali-oss';
 import { describe, expect, vi } from 'vitest';
 import type { LocalOss } from '../../src/testing/index.js';
-import { itWithOss as it, muteUrllibWarnings } from '../oss/helpers.js';
+import { itWithOss as it, muteUrllibWarnings, WAIT } from '../oss/helpers.js';
 import { holds, ossEnv, runInProcess } from './helpers.js';
 
 muteUrllibWarnings();
@@ -75,7 +75,7 @@ describe.concurrent('heartbeat-put --append stores standard input in an appendab
       ...chunks,
     ]);
     // What the command has not read stays in its standard input: all but --max-buffered and the streams' own buffers.
-    await vi.waitFor(() => expect(run.stdin.writableLength + run.stdin.readableLength).toBeGreaterThan(2 ** 20 - 256 * 2 ** 10));
+    await vi.waitFor(() => expect(run.stdin.writableLength + run.stdin.readableLength).toBeGreaterThan(2 ** 20 - 256 * 2 ** 10), WAIT);
     const { code, stderr } = await run.done;
 
     expect(code).toBe(0);

@@ -13,7 +13,7 @@ import {
 } from '../../src/oss/index.js';
 import type { AppendErrorKind } from '../../src/oss/append/explain.js';
 import type { LocalOss } from '../../src/testing/index.js';
-import { muteUrllibWarnings, useLocalOss } from '../oss/helpers.js';
+import { muteUrllibWarnings, useLocalOss, WAIT } from '../oss/helpers.js';
 import { bodyStarted, ossEnv, runInProcess } from './helpers.js';
 
 muteUrllibWarnings();
@@ -149,6 +149,6 @@ describe('failures end with exit 1 and one line', () => {
     expect(stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(stderr).not.toMatch(LIBRARY_WORDS);
     // Cut, not completed: and urllib's late warning about it has come and gone while muted.
-    await vi.waitFor(() => expect(local.stats()).toMatchObject({ aborted: 1, stored: 0 }));
+    await vi.waitFor(() => expect(local.stats()).toMatchObject({ aborted: 1, stored: 0 }), WAIT);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, vi } from 'vitest';
 import type { LocalOss } from '../../src/testing/index.js';
-import { itWithOss as it, muteUrllibWarnings, type LocalOssKit } from '../oss/helpers.js';
+import { itWithOss as it, muteUrllibWarnings, WAIT, type LocalOssKit } from '../oss/helpers.js';
 import { startFaultProxy, type FaultProxy } from '../reliability/fault-proxy.js';
 import { bodyStarted, ossEnv, runCli, runInProcess, runShell } from './helpers.js';
 
@@ -23,7 +23,7 @@ describe.concurrent('an interrupted upload says what became of the object', () =
 
     expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
     expect(stderr).toBe(`heartbeat-put: interrupted by ${signal} before the input ended; the upload was aborted and nothing was stored\n`);
-    await vi.waitFor(() => expect(local.stats().aborted).toBe(1));
+    await vi.waitFor(() => expect(local.stats().aborted).toBe(1), WAIT);
     expect(local.stats().stored).toBe(0);
   });
 
@@ -31,7 +31,7 @@ describe.concurrent('an interrupted upload says what became of the object', () =
     const local = await server(oss);
     const proxy = await proxyHoldingResponses(oss, local);
     const { signals, done } = runInProcess(['k.log'], ossEnv(local, { OSS_ENDPOINT: proxy.endpoint }), ['the whole log\n']);
-    await vi.waitFor(() => expect(local.stats().stored).toBe(1));
+    await vi.waitFor(() => expect(local.stats().stored).toBe(1), WAIT);
     signals.emit('SIGINT');
     const { code, stderr } = await done;
 
@@ -65,7 +65,7 @@ describe.concurrent('signals reach the real command', () => {
     const job = runShell(`seq 1 2000000 | (echo "pid $BASHPID" >&2; exec $CLI --tee k.log) | sleep 30`, ossEnv(local));
     let printed = '';
     job.child.stderr!.on('data', (chunk: Buffer) => (printed += chunk.toString()));
-    await vi.waitFor(() => expect(printed).toMatch(/^pid \d+\n/));
+    await vi.waitFor(() => expect(printed).toMatch(/^pid \d+\n/), WAIT);
     const pid = Number(/^pid (\d+)/.exec(printed)![1]);
     await bodyStarted(local)();
     process.kill(pid, 'SIGINT');

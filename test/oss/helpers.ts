@@ -18,6 +18,9 @@ export function internalsOf(client: OSS): ClientInternals {
   return client as unknown as ClientInternals;
 }
 
+/** For vi.waitFor on real servers and processes: its default second is short on a loaded two-core machine; only a failure comes near 10 s. */
+export const WAIT = { timeout: 10_000 };
+
 /** Starts servers and clients, and takes other cleanups, to be closed when a test ends. */
 export interface LocalOssKit {
   start(options?: LocalOssOptions): Promise<LocalOss>;

@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { explainUploadError, putStreamWithHeartbeat } from '../../src/oss/index.js';
 import type { LocalOss } from '../../src/testing/index.js';
 import { startFaultProxy } from '../reliability/fault-proxy.js';
-import { muteUrllibWarnings, paced, rejectionOf, silentAfter, useLocalOss } from './helpers.js';
+import { muteUrllibWarnings, paced, rejectionOf, silentAfter, useLocalOss, WAIT } from './helpers.js';
 
 const oss = useLocalOss();
 muteUrllibWarnings();
@@ -12,7 +12,7 @@ const heartbeat = { idleLimitMs: 800, heartbeatAfterMs: 200 };
 
 /** Resolves once the server holds the first bytes of a body: the upload is under way. */
 async function bodyStarted(local: LocalOss): Promise<void> {
-  await vi.waitFor(() => expect(local.stats().bodyBytesBuffered).toBeGreaterThan(0));
+  await vi.waitFor(() => expect(local.stats().bodyBytesBuffered).toBeGreaterThan(0), WAIT);
 }
 
 describe('putStreamWithHeartbeat when the source fails', () => {
@@ -42,7 +42,7 @@ describe('putStreamWithHeartbeat when the source fails', () => {
       kind: 'source-error',
       message: expect.stringContaining('compiler crashed') as string,
     });
-    await vi.waitFor(() => expect(local.stats()).toMatchObject({ aborted: 1, stored: 0 }));
+    await vi.waitFor(() => expect(local.stats()).toMatchObject({ aborted: 1, stored: 0 }), WAIT);
     expect(local.getObject('build.log')).toBeUndefined();
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
@@ -57,7 +57,7 @@ describe('putStreamWithHeartbeat when the source fails', () => {
     await bodyStarted(local);
     source.destroy(failure);
     await expect(upload).rejects.toBe(failure);
-    await vi.waitFor(() => expect(local.stats()).toMatchObject({ aborted: 1, stored: 0 }));
+    await vi.waitFor(() => expect(local.stats()).toMatchObject({ aborted: 1, stored: 0 }), WAIT);
   });
 });
 
@@ -78,7 +78,7 @@ describe('putStreamWithHeartbeat with an AbortSignal', () => {
     expect(error.message).toBe('The upload was aborted before its whole body was sent: nothing was stored');
     expect(explainUploadError(error).kind).toBe('aborted');
     expect(source.destroyed).toBe(true);
-    await vi.waitFor(() => expect(local.stats()).toMatchObject({ aborted: 1, stored: 0 }));
+    await vi.waitFor(() => expect(local.stats()).toMatchObject({ aborted: 1, stored: 0 }), WAIT);
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
@@ -94,7 +94,7 @@ describe('putStreamWithHeartbeat with an AbortSignal', () => {
     const upload = putStreamWithHeartbeat(client, 'build.log', paced([Buffer.from('the whole log\n')], 0), {
       signal: controller.signal,
     });
-    await vi.waitFor(() => expect(local.getObject('build.log')).toBeDefined());
+    await vi.waitFor(() => expect(local.getObject('build.log')).toBeDefined(), WAIT);
     controller.abort(reason);
     const error = await rejectionOf(upload);
     proxy.releaseResponses();

@@ -10,7 +10,7 @@ import {
   type UploadErrorKind,
 } from '../../src/oss/index.js';
 import type { LocalOss } from '../../src/testing/index.js';
-import { internalsOf, muteUrllibWarnings, useLocalOss } from '../oss/helpers.js';
+import { internalsOf, muteUrllibWarnings, useLocalOss, WAIT } from '../oss/helpers.js';
 import { recordResponses, type RawResponse } from '../testing/helpers.js';
 import { observeSettlement, resourceBaseline, resourcesBackTo, type Settlement } from './helpers.js';
 
@@ -30,7 +30,6 @@ const OPTIONS: AppendStreamOptions = {
   requestTimeoutMs: 5_000,
   retry: { minDelayMs: 50, maxDelayMs: 300, maxElapsedMs: 10_000 },
 };
-const WAIT = { timeout: 10_000 };
 const sourceError = new Error('compiler crashed');
 const abortReason = new Error('build cancelled');
 

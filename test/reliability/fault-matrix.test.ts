@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { withHeartbeat, type HeartbeatOptions, type HeartbeatReadable } from '../../src/index.js';
 import { explainUploadError, putStreamWithHeartbeat, type UploadErrorKind } from '../../src/oss/index.js';
 import type { LocalOss, LocalOssStats } from '../../src/testing/index.js';
-import { internalsOf, muteUrllibWarnings, useLocalOss } from '../oss/helpers.js';
+import { internalsOf, muteUrllibWarnings, useLocalOss, WAIT } from '../oss/helpers.js';
 import { startFaultProxy, type FaultProxy, type FaultProxyOptions } from './fault-proxy.js';
 import {
   eventsAfter,
@@ -61,8 +61,6 @@ interface FaultCase {
 
 const sourceError = new Error('compiler crashed');
 const abortReason = new Error('build cancelled');
-/** Generous: a busy two-core machine, and only a failure comes near it. */
-const WAIT = { timeout: 10_000 };
 
 const REJECTIONS = {
   'the source error': (error: unknown) => expect(error).toBe(sourceError),

@@ -4,7 +4,7 @@ import Agent from 'agentkeepalive';
 import OSS from 'ali-oss';
 import { describe, expect, it, vi } from 'vitest';
 import type { LocalOss } from '../../src/testing/index.js';
-import { muteUrllibWarnings, paced, rejectionOf, silentAfter, useLocalOss } from '../oss/helpers.js';
+import { muteUrllibWarnings, paced, rejectionOf, silentAfter, useLocalOss, WAIT } from '../oss/helpers.js';
 import { signedHeaders } from './helpers.js';
 
 const oss = useLocalOss();
@@ -65,7 +65,7 @@ describe('the idle rule: a body that goes silent', () => {
     const error = await rejectionOf(client.putStream('build.log', silentSource('step 1\n')));
 
     expect(error.name).toBe('ResponseTimeoutError');
-    await vi.waitFor(() => expect(local.stats().aborted).toBe(1));
+    await vi.waitFor(() => expect(local.stats().aborted).toBe(1), WAIT);
     expect(local.stats()).toMatchObject({ stored: 0, idleClosed: 0 });
   });
 
@@ -100,10 +100,10 @@ describe('the idle rule: a body that goes silent', () => {
     const req = request(`${local.endpoint}/build.log`, { method: 'PUT', agent: false, headers });
     req.on('error', () => {});
     req.write('partial ');
-    await vi.waitFor(() => expect(local.stats().bodyBytesBuffered).toBe(8));
+    await vi.waitFor(() => expect(local.stats().bodyBytesBuffered).toBe(8), WAIT);
     req.destroy();
 
-    await vi.waitFor(() => expect(local.stats().aborted).toBe(1));
+    await vi.waitFor(() => expect(local.stats().aborted).toBe(1), WAIT);
     expect(local.getObject('build.log')).toBeUndefined();
     expect(local.stats()).toMatchObject({ stored: 0, idleClosed: 0 });
   });

@@ -2,6 +2,7 @@ import { request } from 'node:http';
 import OSS from 'ali-oss';
 import { describe, expect, it, vi } from 'vitest';
 import { startLocalOss } from '../../src/testing/index.js';
+import { WAIT } from '../oss/helpers.js';
 import { quietResources, resourcesBackTo } from '../reliability/helpers.js';
 import { signedHeaders } from './helpers.js';
 
@@ -17,14 +18,14 @@ describe('startLocalOss close()', () => {
     const reqClosed = new Promise((resolve) => req.once('close', resolve));
     req.on('error', () => {});
     req.write('partial ');
-    await vi.waitFor(() => expect(local.stats().bodyBytesBuffered).toBeGreaterThan(0));
+    await vi.waitFor(() => expect(local.stats().bodyBytesBuffered).toBeGreaterThan(0), WAIT);
     // A keep-alive socket left idle in ali-oss's shared agent.
     const client = new OSS(local.clientOptions());
     await client.put('k', Buffer.from('x'));
     // A request held silent by a fault, with the timer that would end it.
     local.faults.inject({ kind: 'no-response', closeAfterMs: 60_000 });
     const silent = client.head('k').catch(() => {});
-    await vi.waitFor(() => expect(local.stats().faults['no-response']).toBe(1));
+    await vi.waitFor(() => expect(local.stats().faults['no-response']).toBe(1), WAIT);
 
     await local.close();
     await Promise.all([reqClosed, silent]);

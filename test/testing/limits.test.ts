@@ -5,7 +5,7 @@ import OSS from 'ali-oss';
 import { crc64 } from 'crc64-ecma182.js';
 import { describe, expect, it, vi } from 'vitest';
 import type { LocalOss } from '../../src/testing/index.js';
-import { muteUrllibWarnings, rejectionOf, useLocalOss } from '../oss/helpers.js';
+import { muteUrllibWarnings, rejectionOf, useLocalOss, WAIT } from '../oss/helpers.js';
 import { signedHeaders } from './helpers.js';
 
 const oss = useLocalOss();
@@ -43,7 +43,7 @@ describe('startLocalOss limits', () => {
     expect(answer).toContain('<Code>AccessDenied</Code>');
 
     await writeZeros(socket, 32 * MiB);
-    await vi.waitFor(() => expect(local.stats().bodyBytesDiscarded).toBe(32 * MiB));
+    await vi.waitFor(() => expect(local.stats().bodyBytesDiscarded).toBe(32 * MiB), WAIT);
     expect(local.stats()).toMatchObject({ bodyBytesBuffered: 0, objects: 0, aborted: 0 });
     // Drained, not cut: the connection takes the next request.
     socket.write(`GET /big HTTP/1.1\r\nHost: ${new URL(local.endpoint).host}\r\n\r\n`);

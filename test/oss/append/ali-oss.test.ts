@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import OSS from 'ali-oss';
 import { describe, expect, it, vi } from 'vitest';
 import { appendStream, ObjectExistsError, ObjectNotAppendableError } from '../../../src/oss/index.js';
-import { useLocalOss } from '../helpers.js';
+import { useLocalOss, WAIT } from '../helpers.js';
 import { KEY, logSource } from './helpers.js';
 
 const oss = useLocalOss();
@@ -16,7 +16,7 @@ describe('appendStream through real ali-oss against startLocalOss', () => {
     const source = logSource();
     const done = appendStream(client, KEY, source, FLUSH);
     source.push('[1/2] 编译 compile\n');
-    await vi.waitFor(() => expect(local.getObject(KEY)?.toString()).toBe('[1/2] 编译 compile\n'));
+    await vi.waitFor(() => expect(local.getObject(KEY)?.toString()).toBe('[1/2] 编译 compile\n'), WAIT);
     // A reader sees the live part through OSS itself, while the build goes on.
     const live = await new OSS(local.clientOptions()).get(KEY);
     expect(live.content.toString()).toBe('[1/2] 编译 compile\n');
@@ -82,7 +82,7 @@ describe('appendStream through real ali-oss against startLocalOss', () => {
     const controller = new AbortController();
     const first = appendStream(oss.heartbeatClient(local), KEY, firstRun, { ...FLUSH, signal: controller.signal });
     firstRun.push('run 1: step 1\n');
-    await vi.waitFor(() => expect(local.getObject(KEY)).toBeDefined());
+    await vi.waitFor(() => expect(local.getObject(KEY)).toBeDefined(), WAIT);
     // The runner dies.
     controller.abort();
     await expect(first).rejects.toMatchObject({ name: 'AbortError', storedBytes: 14 });
