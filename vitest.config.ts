@@ -21,13 +21,14 @@ export default defineConfig({
     testTimeout: 20_000,
     // Much of the suite's time is waiting (timers, servers, child processes), not computing: Vitest's
     // default of one worker fewer than the cores would run every file in turn on a 2-core machine (117 s).
-    // On 2 cores, with a busy loop on one core in brackets: two workers 54 s; three 31 s (38 s); four 26 s
-    // (34 s), but then a test process was seen to stall for 385 ms, against 320 ms at most with three. The
-    // real-time tests leave a heartbeat 850 ms or more of lateness.
+    // On 2 cores: three workers 31-33 s (37 s with a busy loop on one core); four 26-29 s (34 s), but a test
+    // process was then seen to stall for 385 ms, against 320 ms at most with three. Most real-time tests leave
+    // a heartbeat 850 ms or more of lateness.
     maxWorkers: Math.max(3, availableParallelism() - 1),
-    // A worker runs file after file without starting afresh: loading Vitest, ali-oss and the sources for
-    // each file took 20 of the suite's 70 s of CPU. So a file leaves the process as it found it: fake timers
-    // restored, servers and clients closed, no global changed that another file relies on (Vitest restores spies
+    // A worker runs file after file without starting afresh: starting afresh (loading Vitest, ali-oss and the
+    // sources again for each file) took a third of the suite's CPU, 70 s against 48 s, and with three workers
+    // made the run 44 s instead of 35 s. So a file leaves the process as it found it: fake timers restored,
+    // servers and clients closed, no global changed that another file relies on (Vitest restores spies
     // between files itself).
     isolate: false,
   },
