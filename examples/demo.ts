@@ -7,7 +7,8 @@
  * during a second build; its log goes up three ways at once (plain putStream, putStreamWithHeartbeat,
  * appendStream), and the append-mode object is read while the build still runs. Exits 0 only if both
  * streamed uploads failed where expected and the fixes stored the whole log. Pass --silence-ms,
- * --idle-limit-ms and --reset-every-ms to shorten it (the tests do).
+ * --idle-limit-ms and --reset-every-ms to shorten it, and --heartbeat-after-ms (default: half the limit) to
+ * keep a loaded machine's late timers clear of a short limit (the tests do).
  */
 import { isUtf8 } from 'node:buffer';
 import { once } from 'node:events';
@@ -29,11 +30,16 @@ const { values } = parseArgs({
     'silence-ms': { type: 'string', default: '10000' },
     'idle-limit-ms': { type: 'string', default: '3000' },
     'reset-every-ms': { type: 'string', default: '2000' },
+    'heartbeat-after-ms': { type: 'string' },
   },
 });
 const silenceMs = Number(values['silence-ms']);
 const idleLimitMs = Number(values['idle-limit-ms']);
 const resetEveryMs = Number(values['reset-every-ms']);
+const heartbeat = {
+  idleLimitMs,
+  ...(values['heartbeat-after-ms'] !== undefined && { heartbeatAfterMs: Number(values['heartbeat-after-ms']) }),
+};
 
 const compiling = Buffer.from('[2/3] 编译 compile: 正在编译 142 个文件…\n');
 // The compiler printed half of its last character, then went silent: a filler must not land inside it.
@@ -138,7 +144,7 @@ const after = await attempt(
   async () => {
     const client = createOssClient(local.clientOptions());
     const { heartbeats, dataBytes, res } = await putStreamWithHeartbeat(client, 'logs/build-after.log', build(), {
-      heartbeat: { idleLimitMs },
+      heartbeat,
     });
     (client as unknown as { agent: { destroy(): void } }).agent.destroy();
     return `stored (HTTP ${res.status}): ${dataBytes} log bytes + ${heartbeats} heartbeats`;
@@ -281,7 +287,7 @@ const flaky = await Promise.all([
     KEYS.heartbeat,
     async () => {
       const { heartbeats, dataBytes } = await putStreamWithHeartbeat(clientViaProxy(), KEYS.heartbeat, flakyBuild(), {
-        heartbeat: { idleLimitMs },
+        heartbeat,
       });
       return `stored: ${dataBytes} log bytes + ${heartbeats} heartbeats`;
     },

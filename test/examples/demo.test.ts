@@ -6,7 +6,7 @@ describe('npm run demo', () => {
   it('shows the streamed uploads failing where expected and the fixes storing the whole log (a shorter variant)', async () => {
     const { stdout, stderr } = await promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', 'examples/demo.ts', '--silence-ms', '700', '--idle-limit-ms', '300', '--reset-every-ms', '600'],
+      ['--import', 'tsx', 'examples/demo.ts', '--silence-ms', '1500', '--idle-limit-ms', '1000', '--reset-every-ms', '600', '--heartbeat-after-ms', '100'],
       { env: { PATH: process.env.PATH ?? '' } },
     );
     expect(stdout).toMatch(/plain ali-oss putStream .* failed: ResponseError: socket hang up .* nothing/);

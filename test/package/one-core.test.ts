@@ -22,7 +22,7 @@ console.warn = () => {}; // urllib's warnings on failed uploads are not what thi
 ${load('root', 'heartbeat-readable', rootLoader)}
 ${load('oss', 'heartbeat-readable/oss', ossLoader)}
 ${load('testing', 'heartbeat-readable/testing', ossLoader)}
-const local = await testing.startLocalOss({ idleLimitMs: 400 });
+const local = await testing.startLocalOss({ idleLimitMs: 600 });
 const client = oss.createOssClient(local.clientOptions());
 try {
 ${body}
@@ -48,10 +48,11 @@ describe.each(mixes)('the built package, %s', (_name, rootLoader, ossLoader) => 
         rootLoader,
         ossLoader,
         `
-const log = new root.HeartbeatReadable({ idleLimitMs: 400 });
+// Heartbeats far more often than the limit needs, so a loaded machine cannot make one late enough to miss it.
+const log = new root.HeartbeatReadable({ idleLimitMs: 600, heartbeatAfterMs: 50 });
 const upload = oss.putStreamWithHeartbeat(client, 'logs/build.log', log);
 log.push('step 1\\n');
-await new Promise((resolve) => setTimeout(resolve, 700)); // a silent step, longer than the idle limit
+await new Promise((resolve) => setTimeout(resolve, 900)); // a silent step, longer than the idle limit
 log.push('step 2\\n');
 log.push(null);
 const { heartbeats, dataBytes } = await upload;
