@@ -8,15 +8,10 @@ import type {
 } from 'heartbeat-readable/oss';
 import { describeFailure } from '../oss/append/errors.js';
 import type { PutCommand } from './arguments.js';
-import { formatDuration, formatSize } from './format.js';
+import { firstLineOf, formatDuration, formatSize } from './format.js';
 
 /** What a failed upload's line says for one kind of failure: what happened, and which flag to change. */
 type Advice = (command: PutCommand, error: unknown) => string;
-
-function firstLineOf(error: unknown): string {
-  const message = (error as { message?: unknown } | null)?.message;
-  return typeof message === 'string' && message !== '' ? message.split('\n')[0]! : 'no message';
-}
 
 /** The fields of an appendStream error of that class: read by name, as explainUploadError reads them. */
 function fieldsOf<T>(error: unknown): Partial<T> {

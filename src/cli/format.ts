@@ -13,3 +13,10 @@ export function formatSize(bytes: number): string {
   const [unit, size] = SIZE_UNITS.find(([, size]) => bytes % size === 0)!;
   return `${bytes / size}${unit}`;
 }
+
+/** The first line of an error's message, for a one-line report; a thrown non-error as `String()` shows it. */
+export function firstLineOf(error: unknown): string {
+  const message = (error as { message?: unknown } | null)?.message;
+  if (typeof message === 'string') return message === '' ? 'no message' : message.split('\n')[0]!;
+  return String(error).split('\n')[0]!;
+}

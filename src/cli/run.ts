@@ -6,6 +6,7 @@ import { createOssClient } from 'heartbeat-readable/oss';
 import { startLocalOss, type LocalOss } from 'heartbeat-readable/testing';
 import { appendUpload } from './append-upload.js';
 import { parseCommand, UsageError, type PutCommand } from './arguments.js';
+import { firstLineOf } from './format.js';
 import { watchInterrupts } from './interrupts.js';
 import { secretsOf } from './secrets.js';
 import { CLEAR_LINE } from './status-line.js';
@@ -68,10 +69,6 @@ export async function runHeartbeatPut(io: CliIo): Promise<number> {
     voice.debug(error);
     return 1;
   }
-}
-
-function firstLineOf(error: unknown): string {
-  return String((error as Error | undefined)?.message ?? error).split('\n')[0]!;
 }
 
 async function put(command: PutCommand, io: CliIo, voice: Voice): Promise<number> {
