@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { text } from 'node:stream/consumers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, it, vi } from 'vitest';
+import { WAIT } from '../oss/helpers.js';
 import { startIdleClosingServer, type IdleClosingServer } from './idle-closing-server.js';
 
 // The examples as a user runs them, piping a build's output, against a server that ends a body silent for 1 s.
@@ -27,7 +28,7 @@ describe.concurrent.each(['examples/fetch-upload.ts', 'examples/http-request-upl
 
     child.stdin.write('step 1\n');
     // The silence counts from the moment the upload began, not from the start of the process.
-    await vi.waitFor(() => expect(server.started(path)).toBe(true), { timeout: 10_000 });
+    await vi.waitFor(() => expect(server.started(path)).toBe(true), WAIT);
     await sleep(SERVER_IDLE_LIMIT_MS + 300);
     child.stdin.end('step 2\n');
     const [stdout, stderr, [code]] = await output;

@@ -31,7 +31,7 @@ interface Block {
   note: string | undefined;
 }
 
-export function codeBlocks(markdown: string): Block[] {
+function codeBlocks(markdown: string): Block[] {
   const blocks: Block[] = [];
   const lines = markdown.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -52,7 +52,7 @@ const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const blocks = codeBlocks(readme);
 
 /** Markdown links to files of the repository, with the list item they are in (`undefined` outside lists). */
-export function fileLinks(markdown: string): Array<{ target: string; item: string | undefined }> {
+function fileLinks(markdown: string): Array<{ target: string; item: string | undefined }> {
   const items = markdown.split(/\n(?=- |\S)/);
   return items.flatMap((item) =>
     [...item.matchAll(/\]\(([^)#:]+)\)/g)].map(([, target]) => ({ target: target!, item: item.startsWith('- ') ? item : undefined })),
