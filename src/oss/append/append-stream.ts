@@ -23,11 +23,8 @@ export interface AppendStreamResult {
   retries: number;
   /** The object's length, where `resume: true` would continue. */
   position: number;
-  /**
-   * The object's CRC-64/ECMA-182 as OSS writes it (a decimal string), computed here and checked against
-   * OSS's wherever OSS sent it. Undefined only when a resumed object's HEAD carried none and no append did.
-   */
-  crc64: string | undefined;
+  /** The object's CRC-64/ECMA-182 as OSS reported it (a decimal string), checked against the bytes this call appended. */
+  crc64: string;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type OSS from 'ali-oss';
 import { crc64InSlices } from '../../crc64.js';
+import { RequestCancelledError, sendCancellable } from './cancellable.js';
 import {
   AppendConflictError,
   AppendGaveUpError,
@@ -9,9 +10,11 @@ import {
   ObjectExistsError,
   ObjectNotAppendableError,
   ObjectTooLargeError,
+  ResumeMismatchError,
   type AppendAccount,
 } from './errors.js';
 import { MAX_APPENDABLE_OBJECT_BYTES, type AppendConfig } from './options.js';
+import { confirmedAppend, isNoSuchObject, outcomeOf, reportedObject, type ObjectState } from './oss-answers.js';
 import { Backoff, sleep, yieldToEventLoop } from './retry.js';
 
 type Crc64 = (bytes: Buffer, previous: string) => string;
@@ -21,6 +24,15 @@ export const STEP_BYTES = 128 * 1024;
 
 /** The CRC-64 of no bytes, as OSS writes it. */
 const EMPTY_CRC64 = '0';
+
+/**
+ * How long the one HEAD after an abort may take: an abort settles within a second even when OSS does not
+ * answer (a hanging request is cancelled at once).
+ */
+export const ABORT_CHECK_MS = 500;
+
+/** How much longer than its timeout a request may take before this side ends it: ali-oss's own timeout comes first. */
+const TIMEOUT_GRACE_MS = 1000;
 
 let loadingCrc64: Promise<Crc64> | undefined;
 
@@ -39,7 +51,7 @@ export interface Batch {
   /** Sent as Content-MD5 with every try, so OSS refuses a body that arrived damaged. */
   md5: string;
   /** The object's CRC-64 once the batch is in it, worked out once for every try: a large batch's while the first is in flight. */
-  crc64?: { value: string | undefined };
+  crc64?: { value: string };
 }
 
 /** What the Appender asks of the stream around it. */
@@ -50,47 +62,24 @@ export interface AppenderHooks {
   retried(): void;
 }
 
-interface ObjectState {
-  /** Undefined: there is no such object. */
-  type: string | undefined;
-  length: number;
-  crc64: string | undefined;
-}
-
-function header(response: { headers: object }, name: string): string | undefined {
-  const value = (response.headers as Record<string, unknown>)[name];
-  return typeof value === 'string' ? value : undefined;
-}
-
-/**
- * Whether a retry can fix a failed request: those that may or may not have been applied, so that the object's
- * length must be read before sending again (network errors and timeouts: ali-oss status -1 and -2; 5xx, 408 and
- * 429; PositionNotEqualToLength, as an ali-oss retry of an append that had landed ends), and a body that arrived
- * damaged (InvalidDigest: OSS checked the Content-MD5 and refused it).
- */
-function retriable(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null || error instanceof AppendStreamError) return false;
-  const { status, name, code } = error as Record<string, unknown>;
-  if (code === 'PositionNotEqualToLength' || code === 'InvalidDigest') return true;
-  if (name === 'ResponseTimeoutError' || name === 'ConnectionTimeoutError') return true;
-  return typeof status === 'number' && (status === -1 || status === -2 || status >= 500 || status === 408 || status === 429);
-}
-
 /**
  * Appends batches to one object, one at a time, exactly once each: a try whose outcome is unknown is
  * followed by a HEAD, and the object's length says whether it landed (move on), did not (send again), or
- * someone else wrote (conflict). Every landed append is checked against OSS's CRC-64 where OSS gives it.
+ * someone else wrote (conflict). An append counts as stored only when OSS itself confirmed it: its answer
+ * or a HEAD's gives the object's length and a CRC-64 that matches what this call appended.
  */
 export class Appender {
   position = 0;
-  /** The object's CRC-64 as OSS writes it (decimal); undefined when resuming an object OSS gave none for. */
-  crc64: string | undefined = EMPTY_CRC64;
+  /** The object's CRC-64 as OSS writes it (decimal). */
+  crc64 = EMPTY_CRC64;
   storedBytes = 0;
   unconfirmedBytes = 0;
   appends = 0;
   retries = 0;
   /** The batch being appended, until it is stored. */
   #batch: Batch | undefined;
+  /** The abort cancelled the last append mid-request: OSS may still apply it, so a HEAD can show only that it landed. */
+  #cancelledMidRequest = false;
 
   constructor(
     private readonly client: OSS,
@@ -117,11 +106,16 @@ export class Appender {
   async start(): Promise<boolean> {
     const state = await this.#retrying(() => this.#head());
     if (state === undefined) return false;
-    if (state.type === undefined) return true;
+    const { resume, resumeAt } = this.config;
+    if (state.type === undefined) {
+      if (resumeAt !== undefined && resumeAt !== 0) throw new ResumeMismatchError(resumeAt, undefined, this.account());
+      return true;
+    }
     this.position = state.length;
+    if (!resume) throw new ObjectExistsError(state.type, state.length, this.account());
+    if (state.type !== 'Appendable' || state.crc64 === undefined) throw new ObjectNotAppendableError(state.type, this.account());
     this.crc64 = state.crc64;
-    if (!this.config.resume) throw new ObjectExistsError(state.type, state.length, this.account());
-    if (state.type !== 'Appendable') throw new ObjectNotAppendableError(state.type, this.account());
+    if (resumeAt !== undefined && resumeAt !== state.length) throw new ResumeMismatchError(resumeAt, state.length, this.account());
     return true;
   }
 
@@ -130,7 +124,7 @@ export class Appender {
     return { bytes, md5: createHash('md5').update(bytes).digest('base64') };
   }
 
-  /** Appends `batch` at the object's end. False: the signal aborted before it landed. */
+  /** Appends `batch` at the object's end. False: the signal aborted before it was confirmed. */
   async append(batch: Batch): Promise<boolean> {
     this.#batch = batch;
     if (this.position + batch.bytes.length > MAX_APPENDABLE_OBJECT_BYTES) {
@@ -139,41 +133,61 @@ export class Appender {
     return (await this.#retrying(() => this.#tryAppend(batch))) === true;
   }
 
-  async #tryAppend(batch: Batch): Promise<true | undefined> {
+  async #tryAppend(batch: Batch): Promise<true> {
+    if (this.unconfirmedBytes > 0 && (await this.#checkLanded(batch))) return true;
+    // Aborted while the check was answered: no new append starts.
+    if (this.config.signal?.aborted) throw new RequestCancelledError('by the abort');
     const end = this.position + batch.bytes.length;
-    if (this.unconfirmedBytes > 0) {
-      const state = await this.#head();
-      if (state.type !== undefined && state.type !== 'Appendable') throw new ObjectNotAppendableError(state.type, this.account());
-      if (state.length === end) return this.#landed(batch, state.crc64);
-      if (state.length !== this.position) {
-        // Shorter than with this batch: the batch is not in it.
-        if (state.length < end) this.unconfirmedBytes = 0;
-        throw new AppendConflictError({ length: end }, { length: state.length }, this.account());
-      }
-      // It did not land.
-      this.unconfirmedBytes = 0;
-      if (this.config.signal?.aborted) return undefined;
-    }
     this.unconfirmedBytes = batch.bytes.length;
     // OSS takes the object's type and metadata from the append that creates it, and only from it.
     const creation = this.position === 0 ? this.config.creation : undefined;
-    const request = this.client
-      .append(this.name, batch.bytes, {
+    const request = this.#send((client, timeout) =>
+      client.append(this.name, batch.bytes, {
         position: String(this.position),
-        timeout: this.config.requestTimeoutMs,
+        timeout,
         mime: creation?.mime,
         headers: { ...creation?.headers, 'Content-MD5': batch.md5 },
-      })
-      .catch((error: unknown) => {
-        // An answer that says the append was refused says it was not applied.
-        if (!retriable(error)) this.unconfirmedBytes = 0;
-        throw error;
-      });
+      }),
+    ).catch((error: unknown) => {
+      // Only OSS's own answer can say the append was not applied.
+      if (outcomeOf(error) !== 'unknown') this.unconfirmedBytes = 0;
+      if (error instanceof RequestCancelledError && this.config.signal?.aborted) this.#cancelledMidRequest = true;
+      throw error;
+    });
     // Together: the request may fail while the CRC-64 is worked out, and its failure must have a handler then.
-    const [{ res, nextAppendPosition }] = await Promise.all([request, this.#workOutCrc64(batch)]);
-    const next = nextAppendPosition === undefined ? end : Number(nextAppendPosition);
-    if (next !== end) throw new AppendConflictError({ length: end }, { length: next }, this.account());
-    return this.#landed(batch, header(res, 'x-oss-hash-crc64ecma'));
+    const [{ res }] = await Promise.all([request, this.#workOutCrc64(batch)]);
+    const confirmed = confirmedAppend(res);
+    if (confirmed.length !== end) this.#conflict(batch, confirmed);
+    return this.#landed(batch, confirmed.crc64);
+  }
+
+  /**
+   * After a try of unknown outcome: whether `batch` landed, from the object's length as a HEAD reports it.
+   * False: it did not, and can be sent again. Throws when someone else wrote.
+   */
+  async #checkLanded(batch: Batch): Promise<boolean> {
+    const state = await this.#head();
+    if (state.type !== undefined && state.type !== 'Appendable') throw new ObjectNotAppendableError(state.type, this.account());
+    if (state.length === this.position + batch.bytes.length) return this.#landed(batch, state.crc64);
+    if (state.length !== this.position) this.#conflict(batch, state);
+    this.unconfirmedBytes = 0;
+    return false;
+  }
+
+  /**
+   * After an abort, one HEAD bounded by ABORT_CHECK_MS learns whether the last append of unknown outcome landed.
+   * What it cannot learn stays unconfirmed.
+   */
+  async #checkAfterAbort(): Promise<void> {
+    const batch = this.#batch;
+    if (this.unconfirmedBytes === 0 || batch === undefined) return;
+    try {
+      const state = await this.#head();
+      if (state.type === 'Appendable' && state.length === this.position + batch.bytes.length) this.#landed(batch, state.crc64);
+      else if (state.length === this.position && !this.#cancelledMidRequest) this.unconfirmedBytes = 0;
+    } catch {
+      // Unanswered, or not what this call appended: the last append stays "may or may not have landed".
+    }
   }
 
   /**
@@ -182,7 +196,7 @@ export class Appender {
    * meanwhile; a small one takes no time worth a turn.
    */
   async #workOutCrc64(batch: Batch): Promise<void> {
-    if (batch.crc64 !== undefined || this.crc64 === undefined || batch.bytes.length <= STEP_BYTES) return;
+    if (batch.crc64 !== undefined || batch.bytes.length <= STEP_BYTES) return;
     let crc = this.crc64;
     for (let offset = 0; offset < batch.bytes.length; offset += STEP_BYTES) {
       await yieldToEventLoop();
@@ -191,19 +205,18 @@ export class Appender {
     batch.crc64 = { value: crc };
   }
 
-  #expectedCrc64(batch: Batch): string | undefined {
-    batch.crc64 ??= { value: this.crc64 === undefined ? undefined : this.crc64Of(batch.bytes, this.crc64) };
+  #expectedCrc64(batch: Batch): string {
+    batch.crc64 ??= { value: this.crc64Of(batch.bytes, this.crc64) };
     return batch.crc64.value;
   }
 
+  /** OSS reported `reported` as the CRC-64 of the object with `batch` in it: stored, if it is what this call appended. */
   #landed(batch: Batch, reported: string | undefined): true {
     const expected = this.#expectedCrc64(batch);
-    if (reported !== undefined && expected !== undefined && reported !== expected) {
-      const length = this.position + batch.bytes.length;
-      throw new AppendConflictError({ length, crc64: expected }, { length, crc64: reported }, this.account());
-    }
-    this.crc64 = reported ?? expected;
-    this.position += batch.bytes.length;
+    const end = this.position + batch.bytes.length;
+    if (reported !== expected) this.#conflict(batch, { length: end, crc64: reported }, expected);
+    this.crc64 = reported;
+    this.position = end;
     this.storedBytes += batch.bytes.length;
     this.appends += 1;
     this.unconfirmedBytes = 0;
@@ -211,38 +224,51 @@ export class Appender {
     return true;
   }
 
+  /**
+   * OSS reported a length or content that is not what this call appended: from now on the account says what OSS
+   * reported. The batch is unconfirmed while the reported length could hold it.
+   */
+  #conflict(batch: Batch, reported: { length: number; crc64: string | undefined }, expectedCrc64?: string): never {
+    const expected = { length: this.position + batch.bytes.length, crc64: expectedCrc64 };
+    this.unconfirmedBytes = reported.length > expected.length ? batch.bytes.length : 0;
+    this.position = reported.length;
+    throw new AppendConflictError(expected, reported, this.account());
+  }
+
+  /** Sends one request: cancelled when the signal aborts; after an abort (the check), bounded by ABORT_CHECK_MS. */
+  #send<T>(send: (client: OSS, timeout: number) => Promise<T>): Promise<T> {
+    const { signal, requestTimeoutMs } = this.config;
+    if (signal?.aborted) return sendCancellable(this.client, undefined, ABORT_CHECK_MS, (client) => send(client, ABORT_CHECK_MS));
+    return sendCancellable(this.client, signal, requestTimeoutMs + TIMEOUT_GRACE_MS, (client) => send(client, requestTimeoutMs));
+  }
+
   async #head(): Promise<ObjectState> {
     try {
-      const { res } = await this.client.head(this.name, { timeout: this.config.requestTimeoutMs });
-      const next = header(res, 'x-oss-next-append-position');
-      return {
-        type: header(res, 'x-oss-object-type') ?? (next === undefined ? 'Normal' : 'Appendable'),
-        length: Number(next ?? header(res, 'content-length')),
-        crc64: header(res, 'x-oss-hash-crc64ecma'),
-      };
+      const { res } = await this.#send((client, timeout) => client.head(this.name, { timeout }));
+      return reportedObject(res);
     } catch (error) {
-      if ((error as { status?: unknown } | null)?.status === 404) return { type: undefined, length: 0, crc64: EMPTY_CRC64 };
+      if (isNoSuchObject(error)) return { type: undefined, length: 0, crc64: EMPTY_CRC64 };
       throw error;
     }
   }
 
   /**
-   * Runs `step` until it returns, retrying failures of unknown outcome on the backoff schedule. Undefined:
-   * the signal aborted. After an abort no new append starts, but one more HEAD learns whether the last landed.
+   * Runs `step` until it returns, retrying failures on the backoff schedule: those whose outcome is unknown (the
+   * next step checks the object first) and those OSS said it did not apply. Undefined: the signal aborted. After
+   * an abort no new request starts but one bounded HEAD that learns whether the last append landed.
    */
-  async #retrying<T>(step: () => Promise<T | undefined>): Promise<T | undefined> {
+  async #retrying<T>(step: () => Promise<T>): Promise<T | undefined> {
     const backoff = new Backoff(this.config.retry);
     const { signal } = this.config;
-    let checkedAfterAbort = false;
     for (;;) {
       if (signal?.aborted) {
-        if (this.unconfirmedBytes === 0 || checkedAfterAbort) return undefined;
-        checkedAfterAbort = true;
+        await this.#checkAfterAbort();
+        return undefined;
       }
       try {
         return await step();
       } catch (error) {
-        if (!retriable(error)) throw this.#refusal(error);
+        if (error instanceof AppendStreamError || outcomeOf(error) === 'refused') throw this.#refusal(error);
         if (signal?.aborted) continue;
         const delay = backoff.next();
         if (delay === undefined) throw new AppendGaveUpError(backoff.failures, backoff.elapsedMs, error, this.account());
@@ -255,8 +281,10 @@ export class Appender {
 
   #refusal(error: unknown): Error {
     if (error instanceof AppendStreamError) return error;
-    if ((error as { code?: unknown } | null)?.code === 'ObjectNotAppendable') {
-      return new ObjectNotAppendableError(undefined, this.account(), { cause: error });
+    const { code } = (error ?? {}) as { code?: unknown };
+    if (code === 'ObjectNotAppendable') return new ObjectNotAppendableError(undefined, this.account(), { cause: error });
+    if (code === 'EntityTooLarge') {
+      return new ObjectTooLargeError(MAX_APPENDABLE_OBJECT_BYTES, this.#batch?.bytes.length ?? 0, this.account(), { cause: error });
     }
     return new AppendRefusedError(error, this.account());
   }

@@ -13,8 +13,12 @@ interface Chunk {
   at: number;
 }
 
-function toBuffer(chunk: unknown): Buffer | undefined {
-  if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
+/**
+ * A chunk's bytes. A string from a source with setEncoding() ('latin1', 'hex', 'base64'...) is turned back into the
+ * source's own bytes, so the object holds them byte for byte; any other string is text, stored as UTF-8.
+ */
+function toBuffer(chunk: unknown, encoding: BufferEncoding | null | undefined): Buffer | undefined {
+  if (typeof chunk === 'string') return Buffer.from(chunk, encoding ?? 'utf8');
   if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   return undefined;
 }
@@ -74,7 +78,7 @@ export class Batcher {
   }
 
   readonly #onData = (chunk: unknown): void => {
-    const bytes = toBuffer(chunk);
+    const bytes = toBuffer(chunk, (this.#source as Partial<Readable>).readableEncoding);
     if (bytes === undefined) {
       const error = new TypeError(`source chunks must be strings or bytes, got ${describeValue(chunk)}`);
       this.#error ??= error;

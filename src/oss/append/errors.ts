@@ -1,3 +1,5 @@
+import { NOT_OSS_ANSWER } from './oss-answers.js';
+
 /** What an append stream had stored when it stopped: every error of appendStream carries it. */
 export interface AppendAccount {
   /** The object's key. */
@@ -8,7 +10,10 @@ export interface AppendAccount {
   unconfirmedBytes: number;
   /** Bytes taken from the source that are not in the object. */
   unsentBytes: number;
-  /** The object's confirmed length: where `resume: true` continues. */
+  /**
+   * The object's length as OSS last reported it, or as this call's confirmed appends made it: where `resume: true`
+   * continues. After a conflict it is the length OSS reported, written by someone else too.
+   */
   position: number;
   /** Appends that landed. */
   appends: number;
@@ -16,12 +21,21 @@ export interface AppendAccount {
   retries: number;
 }
 
-function describeAccount({ storedBytes, unconfirmedBytes, unsentBytes, position }: AppendAccount): string {
+/**
+ * The account in words. `lengthReported`: OSS reported `position` after the last append of unknown outcome, so
+ * that append may be among those bytes (another writer wrote too) rather than after them.
+ */
+function describeAccount(
+  { storedBytes, unconfirmedBytes, unsentBytes, position }: AppendAccount,
+  lengthReported: boolean,
+): string {
   const unconfirmed =
-    unconfirmedBytes > 0
-      ? `; the last append of ${unconfirmedBytes} bytes may or may not have landed ` +
-        `(the object is ${position} or ${position + unconfirmedBytes} bytes long)`
-      : '';
+    unconfirmedBytes === 0
+      ? ''
+      : lengthReported
+        ? `; whether the last append of ${unconfirmedBytes} bytes is among them could not be learned`
+        : `; the last append of ${unconfirmedBytes} bytes may or may not have landed ` +
+          `(the object is ${position} or ${position + unconfirmedBytes} bytes long)`;
   const unsent = unsentBytes > 0 ? `; ${unsentBytes} bytes taken from the source are not stored` : '';
   return `Stored: ${storedBytes} bytes from this call, the object is ${position} bytes long${unconfirmed}${unsent}.`;
 }
@@ -50,28 +64,33 @@ export abstract class AppendStreamError extends Error implements AppendAccount {
   declare readonly appends: number;
   declare readonly retries: number;
 
-  protected constructor(what: string, account: AppendAccount, options?: ErrorOptions) {
-    super(`${what} ${describeAccount(account)}`, options);
+  protected constructor(what: string, account: AppendAccount, options?: ErrorOptions, lengthReported = false) {
+    super(`${what} ${describeAccount(account, lengthReported)}`, options);
     Object.assign(this, account);
   }
 }
 
-/** The object's length or content is not what this call appended: another writer, or a mis-applied append. */
+/**
+ * The object's length or content, as OSS reported it, is not what this call appended: another writer, or a
+ * mis-applied append. The account's `position` is the length OSS reported.
+ */
 export class AppendConflictError extends AppendStreamError {
   override readonly name = 'AppendConflictError';
   readonly code = 'ERR_APPEND_CONFLICT';
 
   constructor(
-    readonly expected: { length: number; crc64?: string },
-    readonly actual: { length: number; crc64?: string },
+    readonly expected: { length: number; crc64?: string | undefined },
+    readonly actual: { length: number; crc64?: string | undefined },
     account: AppendAccount,
   ) {
     super(
       expected.length === actual.length
         ? `The content of ${account.objectName} is not what this call appended: its CRC-64 is ${actual.crc64}, expected ${expected.crc64}.`
         : `Another writer changed ${account.objectName}: this call expected it to be ${expected.length} bytes long, ` +
-            `but it is ${actual.length}.`,
+            `but OSS reports ${actual.length}.`,
       account,
+      undefined,
+      true,
     );
   }
 }
@@ -87,9 +106,11 @@ export class AppendGaveUpError extends AppendStreamError {
     cause: unknown,
     account: AppendAccount,
   ) {
+    const notOss = (cause as { code?: unknown } | null)?.code === NOT_OSS_ANSWER;
     super(
       `Gave up on ${account.objectName} after ${attempts} attempts over ${(elapsedMs / 1000).toFixed(1)} s; ` +
-        `the last failure: ${describeFailure(cause)}.`,
+        `the last failure: ${describeFailure(cause)}` +
+        (notOss ? ' (something other than OSS answered: check the endpoint and any proxy in between).' : '.'),
       account,
       { cause },
     );
@@ -146,7 +167,10 @@ export class ObjectExistsError extends AppendStreamError {
   }
 }
 
-/** The next append would take the object past OSS's limit for appendable objects. */
+/**
+ * The next append would take the object past OSS's limit for appendable objects, or OSS refused it as too large
+ * (EntityTooLarge, the `cause`).
+ */
 export class ObjectTooLargeError extends AppendStreamError {
   override readonly name = 'ObjectTooLargeError';
   readonly code = 'ERR_OBJECT_TOO_LARGE';
@@ -155,10 +179,35 @@ export class ObjectTooLargeError extends AppendStreamError {
     readonly limitBytes: number,
     batchBytes: number,
     account: AppendAccount,
+    options?: ErrorOptions,
   ) {
     super(
-      `Appending ${batchBytes} more bytes would take ${account.objectName} past ${limitBytes} bytes, ` +
-        "OSS's limit for an appendable object: continue in a new object.",
+      options?.cause === undefined
+        ? `Appending ${batchBytes} more bytes would take ${account.objectName} past ${limitBytes} bytes, ` +
+            "OSS's limit for an appendable object: continue in a new object."
+        : `OSS refused an append of ${batchBytes} bytes to ${account.objectName} as too large (EntityTooLarge): ` +
+            `an appendable object grows to ${limitBytes} bytes at most: continue in a new object, or lower maxAppendBytes.`,
+      account,
+      options,
+    );
+  }
+}
+
+/** `resume: { at }` named a length the object does not have: nothing was appended, so nothing is doubled or lost. */
+export class ResumeMismatchError extends AppendStreamError {
+  override readonly name = 'ResumeMismatchError';
+  readonly code = 'ERR_RESUME_MISMATCH';
+
+  /** `actualBytes`: the object's length as OSS reported it; undefined when there is no such object. */
+  constructor(
+    readonly expectedBytes: number,
+    readonly actualBytes: number | undefined,
+    account: AppendAccount,
+  ) {
+    super(
+      `${account.objectName} ${actualBytes === undefined ? 'does not exist' : `is ${actualBytes} bytes long`}, ` +
+        `but resume.at says this call continues it at ${expectedBytes}: nothing was appended, so the log is ` +
+        'neither doubled nor cut. Continue at the length the object has only if those bytes are the start of this input.',
       account,
     );
   }

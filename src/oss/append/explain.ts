@@ -7,7 +7,8 @@ export type AppendErrorKind =
   | 'not-appendable'
   | 'object-exists'
   | 'object-too-large'
-  | 'progress-callback-threw';
+  | 'progress-callback-threw'
+  | 'resume-mismatch';
 
 const KINDS: Record<string, AppendErrorKind | 'aborted'> = {
   ERR_APPEND_CONFLICT: 'append-conflict',
@@ -17,6 +18,7 @@ const KINDS: Record<string, AppendErrorKind | 'aborted'> = {
   ERR_OBJECT_EXISTS: 'object-exists',
   ERR_OBJECT_TOO_LARGE: 'object-too-large',
   ERR_APPEND_PROGRESS_CALLBACK: 'progress-callback-threw',
+  ERR_RESUME_MISMATCH: 'resume-mismatch',
   ABORT_ERR: 'aborted',
 };
 

@@ -20,6 +20,9 @@ export {
   ObjectNotAppendableError,
   ObjectTooLargeError,
   ProgressCallbackError,
+  ResumeMismatchError,
   type AppendAccount,
 } from './errors.js';
+export { NotOssAnswerError, OSS_ERROR_OUTCOMES, type FailureOutcome } from './oss-answers.js';
+export { RequestCancelledError } from './cancellable.js';
 export { appendAccountOf } from './explain.js';

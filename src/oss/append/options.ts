@@ -1,6 +1,6 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
-import { assertBoolean, assertInteger, assertOptionsObject, assertPositiveMs, assertSignal, describeValue } from '../../validation.js';
+import { assertInteger, assertOptionsObject, assertPositiveMs, assertSignal, describeValue } from '../../validation.js';
 
 export const DEFAULT_MAX_APPEND_BYTES = 2 ** 20;
 export const DEFAULT_FLUSH_INTERVAL_MS = 1000;
@@ -57,8 +57,13 @@ export interface AppendStreamOptions {
   /** How long one append or HEAD request may take before its outcome counts as unknown, in ms. Default 60_000. */
   requestTimeoutMs?: number;
   retry?: AppendRetryOptions;
-  /** Continue an existing appendable object at its length instead of refusing it. Default false. */
-  resume?: boolean;
+  /**
+   * Continue an existing appendable object instead of refusing it: `true` at whatever length it has, or
+   * `{ at: n }` only when it is `n` bytes long (a restarted runner that knows what it shipped; `at: 0` also
+   * accepts no object). Otherwise the call rejects with a ResumeMismatchError before appending anything.
+   * Default false.
+   */
+  resume?: boolean | { at: number };
   /** Stops after the append in flight settles; what was appended stays in the object. */
   signal?: AbortSignal;
   /**
@@ -90,6 +95,8 @@ export interface AppendConfig {
   requestTimeoutMs: number;
   retry: RetryLimits;
   resume: boolean;
+  /** The length `resume: { at }` demands; undefined when any length will do. */
+  resumeAt: number | undefined;
   signal: AbortSignal | undefined;
   /** mime and headers together, as ali-oss takes them for the append at position 0. */
   creation: { mime?: string; headers?: Record<string, string> };
@@ -115,6 +122,19 @@ function resolveRetry(retry: unknown): RetryLimits {
     );
   }
   return limits;
+}
+
+/** The length `resume` demands, if any. */
+function resumePosition(resume: unknown): number | undefined {
+  if (typeof resume === 'object' && resume !== null) {
+    const { at } = resume as { at?: unknown };
+    assertInteger('resume.at', at, 0, MAX_APPENDABLE_OBJECT_BYTES);
+    return at as number;
+  }
+  if (typeof resume !== 'boolean') {
+    throw new TypeError(`resume must be a boolean or an object such as { at: 1024 }, got ${describeValue(resume)}`);
+  }
+  return undefined;
 }
 
 /** The headers appendStream sets for each append itself, lowercase. */
@@ -180,7 +200,7 @@ export function resolveAppendOptions(
   const maxBufferedBytes = bufferedOption === undefined ? defaultMaxBufferedBytes(maxAppendBytes) : bufferedOption;
   assertInteger('maxBufferedBytes', maxBufferedBytes, maxAppendBytes);
   assertPositiveMs('requestTimeoutMs', requestTimeoutMs);
-  assertBoolean('resume', resume);
+  const resumeAt = resumePosition(resume);
   assertSignal(signal);
   assertMime(mime);
   assertHeaders(headers);
@@ -189,5 +209,5 @@ export function resolveAppendOptions(
   }
   // Copied: the headers go out as they were at the call.
   const creation = { ...(mime !== undefined && { mime }), ...(headers !== undefined && { headers: { ...headers } }) };
-  return { maxAppendBytes, flushIntervalMs, maxBufferedBytes, requestTimeoutMs, retry: resolveRetry(retry), resume, signal, creation, onProgress };
+  return { maxAppendBytes, flushIntervalMs, maxBufferedBytes, requestTimeoutMs, retry: resolveRetry(retry), resume: resume !== false, resumeAt, signal, creation, onProgress };
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
+import { ABORT_CHECK_MS } from '../../../src/oss/append/appender.js';
 import { AppendAbortedError, appendStream } from '../../../src/oss/index.js';
 import { useFakeClock } from '../../helpers.js';
 import { fakeOss } from './fake-oss.js';
-import { KEY, logSource, runUntil, startRun } from './helpers.js';
+import { KEY, logSource, runOn, runUntil, startRun } from './helpers.js';
 
 useFakeClock();
 
@@ -30,19 +31,43 @@ describe('appendStream abort (fake clock, fake OSS)', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it('lets the append in flight settle and counts it as stored, then sends nothing more', async () => {
+  it.each([
+    // Not applied, never answered: the HEAD shows the old length, which a real OSS could still change.
+    ['hang', { storedBytes: 0, unconfirmedBytes: 7, unsentBytes: 7, position: 0 }],
+    // Applied, its answer lost: the HEAD shows it landed.
+    ['drop-response', { storedBytes: 7, unconfirmedBytes: 0, unsentBytes: 7, position: 7 }],
+  ] as const)('cancels an append in flight (%s) at once, and one HEAD learns only whether it landed', async (fault, account) => {
     const controller = new AbortController();
-    const run = await startRun({ signal: controller.signal }, { latencyMs: 500 });
+    const run = await startRun({ signal: controller.signal });
+    run.fake.failNext('append', fault);
     run.source.push('step 1\n');
     await vi.advanceTimersByTimeAsync(1000 + 100);
     run.source.push('step 2\n');
     controller.abort(reason);
-    await vi.advanceTimersByTimeAsync(399);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(run.settlement.error).toMatchObject({ name: 'AbortError', ...account });
+    expect(run.fake.requests.map((request) => request.method)).toEqual(['head', 'append', 'head']);
+    if (fault === 'hang') {
+      expect((run.settlement.error as Error).message).toContain(
+        'the last append of 7 bytes may or may not have landed (the object is 0 or 7 bytes long)',
+      );
+    }
+  });
+
+  it.each(['head', 'append'] as const)('settles within ABORT_CHECK_MS of the abort when OSS never answers (%s)', async (method) => {
+    const controller = new AbortController();
+    const fake = fakeOss({ latencyMs: 0 });
+    // The request hangs until its timeout, and so does the HEAD after the abort.
+    fake.failNext(method, 'hang');
+    const run = runOn(fake, { signal: controller.signal });
+    run.source.push('step 1\n');
+    await vi.advanceTimersByTimeAsync(5_000);
     expect(run.settlement.settled).toBe(false);
-    await runUntil(run.done);
-    expect(run.settlement.error).toMatchObject({ name: 'AbortError', storedBytes: 7, unsentBytes: 7, unconfirmedBytes: 0 });
-    expect(run.appends()).toHaveLength(1);
-    expect(run.fake.body(KEY)?.toString()).toBe('step 1\n');
+    fake.failNext('head', 'hang');
+    controller.abort(reason);
+    await vi.advanceTimersByTimeAsync(ABORT_CHECK_MS);
+    expect(run.settlement.error).toMatchObject({ name: 'AbortError', storedBytes: 0 });
+    expect(fake.requests.map((request) => request.method)).toEqual(method === 'head' ? ['head'] : ['head', 'append', 'head']);
   });
 
   it.each([

@@ -8,7 +8,7 @@ import {
   type UploadErrorKind,
 } from '../../../src/oss/index.js';
 import { useFakeClock } from '../../helpers.js';
-import { fakeOss } from './fake-oss.js';
+import { fakeOss, ossAnswer } from './fake-oss.js';
 import { KEY, runOn, runUntil } from './helpers.js';
 
 useFakeClock();
@@ -28,7 +28,11 @@ async function failureOf(prepare: (fake: Fake) => void, options = {}): Promise<u
 const tooLarge = (fake: Fake): void => {
   fake.client.head = (async () => ({
     status: 200,
-    res: { headers: { 'x-oss-object-type': 'Appendable', 'x-oss-next-append-position': String(MAX_APPENDABLE_OBJECT_BYTES) } },
+    res: ossAnswer({
+      'x-oss-object-type': 'Appendable',
+      'x-oss-next-append-position': String(MAX_APPENDABLE_OBJECT_BYTES),
+      'x-oss-hash-crc64ecma': '0',
+    }),
   })) as unknown as OSS['head'];
 };
 

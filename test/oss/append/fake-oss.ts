@@ -8,6 +8,11 @@ import { crc64 } from 'crc64-ecma182.js';
  * answer never comes (the client's timeout ends the wait); 500/503: OSS answers so without applying it;
  * 'applied-then-500': OSS applies it and still answers 500. 'damaged-in-transit': one byte of an append's body
  * arrives changed; OSS refuses it (400 InvalidDigest) when it came with a Content-MD5, and stores it otherwise.
+ * Answers that OSS did not send (a proxy, a captive page): 'bare-200' and 'html-200' without applying it,
+ * 'applied-bare-200' after OSS applied it and its answer was lost; 'garbage-numbers': OSS's answer with its
+ * lengths and CRC-64 replaced by non-numbers; 'html-404': a 404 page; 'stale-409': a PositionNotEqualToLength
+ * that no request of this call caused. 'request-timeout': OSS's 400 RequestTimeout for a body that came too
+ * slowly, not applied. 'hang': no answer until the request's timeout, not applied.
  */
 export type Fault =
   | 'reset-before-apply'
@@ -16,7 +21,15 @@ export type Fault =
   | 500
   | 503
   | 'applied-then-500'
-  | 'damaged-in-transit';
+  | 'damaged-in-transit'
+  | 'bare-200'
+  | 'applied-bare-200'
+  | 'html-200'
+  | 'garbage-numbers'
+  | 'html-404'
+  | 'stale-409'
+  | 'request-timeout'
+  | 'hang';
 
 export interface FakeObject {
   type: 'Appendable' | 'Normal';
@@ -41,8 +54,6 @@ export interface FakeRequest {
 export interface FakeOssOptions {
   /** How long each request takes, in ms. Default 10. */
   latencyMs?: number;
-  /** Whether answers carry x-oss-hash-crc64ecma. Default true. */
-  crc?: boolean;
   /** Stores a different byte than it applied the MD5 check to (the first of each append): a mis-applied append. */
   corrupt?: boolean;
 }
@@ -58,9 +69,13 @@ function crcOf(bytes: Buffer, previous = '0'): string {
 const damaged = (bytes: Buffer): Buffer => Buffer.concat([Buffer.from([bytes[0]! ^ 0xff]), bytes.subarray(1)]);
 
 /** An error shaped as ali-oss 6.23 raises it. */
-function aliOssError(message: string, fields: { name: string; status?: number; code?: string }): Error {
+function aliOssError(message: string, fields: { name: string; status?: number; code?: string; requestId?: string }): Error {
   return Object.assign(new Error(message), fields);
 }
+
+let requests = 0;
+/** OSS's x-oss-request-id: on every answer it sends, and only on those. */
+const requestId = (): string => `FAKE${String((requests += 1)).padStart(20, '0')}`;
 
 const networkError = (system: 'ECONNRESET' | 'ECONNREFUSED'): Error =>
   aliOssError(`${system === 'ECONNRESET' ? 'read ECONNRESET' : 'connect ECONNREFUSED 127.0.0.1:9'}, POST http://127.0.0.1:9/x`, {
@@ -69,8 +84,36 @@ const networkError = (system: 'ECONNRESET' | 'ECONNREFUSED'): Error =>
     code: system === 'ECONNRESET' ? 'ResponseError' : 'RequestError',
   });
 
+/** OSS's own error answer. */
 const statusError = (status: number, code: string): Error =>
-  aliOssError(`${code} (fake)`, { name: `${code}Error`, status, code });
+  aliOssError(`${code} (fake)`, { name: `${code}Error`, status, code, requestId: requestId() });
+
+/** What ali-oss makes of an HTML page with an error status: no code, no request id. */
+const htmlError = (status: number): Error =>
+  aliOssError(`unknow request error, status: ${status}`, { name: 'UnknownError', status });
+
+/** A 2xx answer as ali-oss resolves with it. */
+const answer = (headers: Record<string, string>) => ({ status: 200, headers, size: 0, rt: 0 });
+
+/** OSS's own 200: `headers` and a request id. */
+export const ossAnswer = (headers: Record<string, string>): ReturnType<typeof answer> =>
+  answer({ ...headers, 'x-oss-request-id': requestId() });
+
+/** What a proxy answering 200 in OSS's place sends. */
+const notFromOss = (fault: Fault | undefined): Record<string, string> | undefined =>
+  fault === 'bare-200' || fault === 'applied-bare-200'
+    ? { 'content-length': '0' }
+    : fault === 'html-200'
+      ? { 'content-type': 'text/html', 'content-length': '13' }
+      : undefined;
+
+/** OSS's answer with its numbers made garbage. */
+const garbled = (headers: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(headers).map(([name, value]) =>
+      [name, /position|length|crc64/.test(name) ? `${value}x` : value] as const,
+    ),
+  );
 
 /**
  * An in-memory stand-in for an ali-oss client with `append` and `head` as OSS answers them, for unit tests
@@ -90,7 +133,7 @@ export function fakeOss(options: FakeOssOptions = {}): {
   put(name: string, bytes: Buffer | string): void;
   body(name: string): Buffer | undefined;
 } {
-  const { latencyMs = 10, crc = true, corrupt = false } = options;
+  const { latencyMs = 10, corrupt = false } = options;
   const objects = new Map<string, FakeObject>();
   const requests: FakeRequest[] = [];
   const queued = { append: [] as Fault[], head: [] as Fault[] };
@@ -99,7 +142,6 @@ export function fakeOss(options: FakeOssOptions = {}): {
   // No timer for no latency: a request then settles within the tick it was made in.
   const elapse = (ms: number): Promise<void> =>
     ms === 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms));
-  const crcHeader = (object: FakeObject): Record<string, string> => (crc ? { 'x-oss-hash-crc64ecma': object.crc64 } : {});
 
   function applyAppend(name: string, stored: Buffer): FakeObject {
     const object = objects.get(name) ?? { type: 'Appendable', body: Buffer.alloc(0), crc64: '0' };
@@ -122,7 +164,18 @@ export function fakeOss(options: FakeOssOptions = {}): {
     await elapse(latencyMs);
     if (fault === 'reset-before-apply') throw networkError('ECONNRESET');
     if (fault === 500 || fault === 503) throw statusError(fault, fault === 500 ? 'InternalError' : 'ServiceUnavailable');
+    if (fault === 'request-timeout') throw statusError(400, 'RequestTimeout');
+    if (fault === 'html-404') throw htmlError(404);
+    if (fault === 'stale-409') throw statusError(409, 'PositionNotEqualToLength');
+    if (fault === 'hang') {
+      const ms = timeoutMs ?? 60_000;
+      await elapse(ms);
+      throw aliOssError(`Response timeout for ${ms}ms, POST http://127.0.0.1:9/x`, { name: 'ResponseTimeoutError' });
+    }
+    const lie = notFromOss(fault);
+    if (lie && fault !== 'applied-bare-200') return { res: answer(lie), status: 200 } as T;
     const result = apply();
+    if (lie) return { res: answer(lie), status: 200 } as T;
     if (fault === 'reset-after-apply') throw networkError('ECONNRESET');
     if (fault === 'applied-then-500') throw statusError(500, 'InternalError');
     if (fault === 'drop-response') {
@@ -156,21 +209,31 @@ export function fakeOss(options: FakeOssOptions = {}): {
         if (object?.type === 'Normal') throw statusError(409, 'ObjectNotAppendable');
         if ((object?.body.length ?? 0) !== Number(position)) throw statusError(409, 'PositionNotEqualToLength');
         const stored = applyAppend(name, corrupt ? damaged(arrived) : arrived);
-        const headers = { 'x-oss-next-append-position': String(stored.body.length), ...crcHeader(stored) };
-        return { name, url: '', res: { status: 200, headers, size: 0, rt: 0 }, nextAppendPosition: String(stored.body.length) };
+        const headers = {
+          'x-oss-next-append-position': String(stored.body.length),
+          'x-oss-hash-crc64ecma': stored.crc64,
+          'x-oss-request-id': requestId(),
+        };
+        const sent = entry.fault === 'garbage-numbers' ? garbled(headers) : headers;
+        return { name, url: '', res: answer(sent), nextAppendPosition: sent['x-oss-next-append-position'] };
       });
     },
     async head(name: string, { timeout }: { timeout?: number } = {}) {
-      return request({ method: 'head', at: Date.now() }, timeout, () => {
+      const entry: FakeRequest = { method: 'head', at: Date.now() };
+      return request(entry, timeout, () => {
+        const requestFault = entry.fault;
         const object = objects.get(name);
-        if (!object) throw aliOssError('Object not exists', { name: 'NoSuchKeyError', status: 404, code: 'NoSuchKey' });
+        if (!object) {
+          throw aliOssError('Object not exists', { name: 'NoSuchKeyError', status: 404, code: 'NoSuchKey', requestId: requestId() });
+        }
         const headers: Record<string, string> = {
           'content-length': String(object.body.length),
           'x-oss-object-type': object.type,
-          ...crcHeader(object),
+          'x-oss-hash-crc64ecma': object.crc64,
+          'x-oss-request-id': requestId(),
           ...(object.type === 'Appendable' && { 'x-oss-next-append-position': String(object.body.length) }),
         };
-        return { status: 200, meta: null, res: { status: 200, headers, size: 0, rt: 0 } };
+        return { status: 200, meta: null, res: answer(requestFault === 'garbage-numbers' ? garbled(headers) : headers) };
       });
     },
   };
