@@ -1,4 +1,4 @@
-import { Duplex, Readable } from 'node:stream';
+import { Duplex, PassThrough, Readable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { appendStream } from '../../../src/oss/index.js';
 import { useFakeClock } from '../../helpers.js';
@@ -140,6 +140,23 @@ describe('appendStream batching (fake clock, fake OSS)', () => {
       expect(fake.body(kind)?.toString(), kind).toBe('编译 ok\n');
     }
   });
+
+  it.each(['latin1', 'hex', 'base64', 'utf16le', 'utf8'] as const)(
+    "stores the source's own bytes, byte for byte, when it was read with setEncoding('%s')",
+    async (encoding) => {
+      // Not valid UTF-8: a decode and re-encode as UTF-8 text would change them (all but 'utf8' must survive).
+      const bytes = Buffer.from([0xe7, 0xbc, 0x96, 0xff, 0x00, 0x80, 0x0a, 0xc3]);
+      const source = new PassThrough();
+      source.setEncoding(encoding);
+      const fake = fakeOss({ latencyMs: 0 });
+      const result = appendStream(fake.client, KEY, source);
+      source.end(bytes);
+      await vi.advanceTimersByTimeAsync(10);
+      await expect(result).resolves.toMatchObject({ name: KEY });
+      const expected = encoding === 'utf8' ? Buffer.from(bytes.toString('utf8')) : bytes;
+      expect(fake.body(KEY)).toEqual(expected);
+    },
+  );
 
   it('ends with the readable side of a Duplex source, however long its writable side stays open', async () => {
     const fake = fakeOss({ latencyMs: 0 });

@@ -8,6 +8,7 @@ import {
   ObjectExistsError,
   ObjectNotAppendableError,
   ObjectTooLargeError,
+  ResumeMismatchError,
 } from '../../../src/oss/index.js';
 import { useFakeClock } from '../../helpers.js';
 import { observeSettlement } from '../../reliability/helpers.js';
@@ -168,5 +169,56 @@ describe('appendStream starting point (fake clock, fake OSS)', () => {
         '1 bytes taken from the source are not stored.',
     });
     expect(source.destroyed).toBe(true);
+  });
+});
+
+describe('appendStream resume: { at } (fake clock, fake OSS)', () => {
+  /** Runs appendStream of one line with `resume` into a fake holding `existing`, and returns its settlement. */
+  async function resumeInto(existing: string | undefined, resume: { at: number }) {
+    const fake = fakeOss({ latencyMs: 0 });
+    if (existing !== undefined) fake.write(KEY, existing);
+    const run = runOn(fake, { resume });
+    run.source.push('run 2\n');
+    run.source.push(null);
+    await runUntil(run.done);
+    return run;
+  }
+
+  it('continues the object when it is as long as resume.at says', async () => {
+    const run = await resumeInto('run 1\n', { at: 6 });
+    expect(run.settlement.value).toMatchObject({ bytes: 6, position: 12 });
+    expect(run.fake.body(KEY)?.toString()).toBe('run 1\nrun 2\n');
+  });
+
+  it('starts a new object when there is none and resume.at is 0', async () => {
+    const run = await resumeInto(undefined, { at: 0 });
+    expect(run.fake.body(KEY)?.toString()).toBe('run 2\n');
+  });
+
+  it.each([
+    ['longer (a re-piped whole log would be doubled)', 'run 1\nrun 2\n', 6, 12],
+    ['shorter (the log would have a gap)', 'run', 6, 3],
+  ])('refuses an object %s, naming both lengths, and appends nothing', async (_case, existing, at, length) => {
+    const run = await resumeInto(existing, { at });
+    expect(run.settlement.error).toBeInstanceOf(ResumeMismatchError);
+    expect(run.settlement.error).toMatchObject({
+      code: 'ERR_RESUME_MISMATCH',
+      expectedBytes: at,
+      actualBytes: length,
+      position: length,
+      storedBytes: 0,
+    });
+    expect((run.settlement.error as Error).message).toMatch(
+      new RegExp(`^${KEY} is ${length} bytes long, but resume\\.at says this call continues it at ${at}: nothing was appended`),
+    );
+    expect(run.appends()).toEqual([]);
+    expect(run.fake.body(KEY)?.toString()).toBe(existing);
+  });
+
+  it('refuses resume.at past 0 when there is no object', async () => {
+    const run = await resumeInto(undefined, { at: 6 });
+    expect(run.settlement.error).toMatchObject({ code: 'ERR_RESUME_MISMATCH', expectedBytes: 6, actualBytes: undefined });
+    expect((run.settlement.error as Error).message).toMatch(new RegExp(`^${KEY} does not exist, but resume\\.at says`));
+    expect(run.fake.objects.has(KEY)).toBe(false);
   });
 });
