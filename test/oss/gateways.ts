@@ -1,6 +1,5 @@
-import { once } from 'node:events';
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
+import { closeServer, forwardRequest, listenOnLoopback, relayAnswer } from '../support/forward.js';
 
 export interface GatewayOptions {
   /** Once a request body has been silent this long, answer `status` in the upstream's place, as HAProxy (504) and Varnish (503) do. */
@@ -26,19 +25,8 @@ export async function startGateway(target: string, options: GatewayOptions): Pro
   const upstream = new URL(target);
   // A short check interval: Node looks for requests past requestTimeout only every connectionsCheckingInterval.
   const server = createServer({ requestTimeout: options.requestTimeoutMs ?? 0, connectionsCheckingInterval: 20 }, (req, res) => {
-    const forward = request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        // Hop-by-hop: the upstream's own connection handling is not the client's.
-        const headers = { ...answer.headers };
-        delete headers.connection;
-        delete headers['keep-alive'];
-        res.writeHead(answer.statusCode ?? 502, headers);
-        answer.pipe(res);
-      },
-    );
+    const forward = forwardRequest(upstream, req, (answer) => relayAnswer(answer, res));
     forward.on('error', () => res.destroy());
-    req.pipe(forward);
 
     const answerInstead = (status: number, body: string): void => {
       forward.destroy();
@@ -57,15 +45,5 @@ export async function startGateway(target: string, options: GatewayOptions): Pro
     req.once('end', clear);
     req.once('close', clear);
   });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return {
-    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    async close() {
-      const closed = once(server, 'close');
-      server.close();
-      server.closeAllConnections();
-      await closed;
-    },
-  };
+  return { endpoint: await listenOnLoopback(server), close: () => closeServer(server) };
 }
