@@ -4,6 +4,7 @@ import type {
   ObjectExistsError,
   ObjectNotAppendableError,
   ObjectTooLargeError,
+  ResumeMismatchError,
   UploadErrorExplanation,
 } from 'heartbeat-readable/oss';
 import { describeFailure } from '../oss/append/errors.js';
@@ -129,10 +130,26 @@ const ADVICE = new Map<string, Advice>([
       'the upload. What was appended stays in the object, and --resume continues it.',
   ],
   [
+    'resume-mismatch',
+    ({ key }, error) => {
+      const { expectedBytes, actualBytes } = fieldsOf<ResumeMismatchError>(error);
+      const found = actualBytes === undefined ? `${key} does not exist` : `${key} is ${actualBytes} bytes long`;
+      return (
+        `${found}, not ${expectedBytes} as --resume-at says: nothing was appended, so the log is neither doubled nor cut. ` +
+        'Find out which run wrote it before continuing it.'
+      );
+    },
+  ],
+  [
     'object-too-large',
-    ({ key }, error) =>
-      `the next append would take ${key} past ${formatSize(fieldsOf<ObjectTooLargeError>(error).limitBytes ?? 0)}, ` +
-      "OSS's limit for an appendable object. Continue the log in a new key.",
+    ({ key, append }, error) => {
+      const { limitBytes, cause } = fieldsOf<ObjectTooLargeError>(error);
+      return cause === undefined
+        ? `the next append would take ${key} past ${formatSize(limitBytes ?? 0)}, OSS's limit for an appendable object. ` +
+            'Continue the log in a new key.'
+        : `OSS refused an append to ${key} as too large (${causeOf(error)}): lower --max-append (now ` +
+            `${formatSize(append?.maxAppendBytes ?? 0)}), or continue the log in a new key if it has reached ${formatSize(limitBytes ?? 0)}.`;
+    },
   ],
 ]);
 

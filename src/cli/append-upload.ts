@@ -11,21 +11,29 @@ function count(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
-/** What the object holds, as far as OSS confirmed it, and how much of it this run appended. */
-function holds(key: string, { position, storedBytes, unconfirmedBytes }: Pick<AppendAccount, 'position' | 'storedBytes' | 'unconfirmedBytes'>): string {
+/**
+ * What the object holds, as far as OSS confirmed it, and how much of it this run appended. `lengthReported`: after
+ * a conflict OSS reported the length, and whether this run's last append is among those bytes is unknown.
+ */
+function holds(
+  key: string,
+  { position, storedBytes, unconfirmedBytes }: Pick<AppendAccount, 'position' | 'storedBytes' | 'unconfirmedBytes'>,
+  lengthReported = false,
+): string {
   if (position === 0 && unconfirmedBytes === 0) return `nothing is stored in ${key}`;
-  const length =
-    unconfirmedBytes > 0
-      ? `${count(position, 'byte')}, or ${position + unconfirmedBytes} if the last append (${count(unconfirmedBytes, 'byte')}) landed`
-      : count(position, 'byte');
   const fromRun = storedBytes === position ? '' : storedBytes === 0 ? ', none from this run' : `, ${storedBytes} of them from this run`;
+  if (unconfirmedBytes === 0) return `${key} holds ${count(position, 'byte')}${fromRun}`;
+  if (lengthReported) {
+    return `${key} holds ${count(position, 'byte')}${fromRun}; whether this run's last append (${count(unconfirmedBytes, 'byte')}) is among them is unknown`;
+  }
+  const length = `${count(position, 'byte')}, or ${position + unconfirmedBytes} if the last append (${count(unconfirmedBytes, 'byte')}) landed`;
   return `${key} holds ${length}${fromRun}`;
 }
 
 /** What is stored, and what of the input read is not. */
-function accountOfRun(key: string, account: AppendAccount): string {
+function accountOfRun(key: string, account: AppendAccount, lengthReported: boolean): string {
   const unsent = account.unsentBytes > 0 ? `; ${count(account.unsentBytes, 'byte')} read from the input are not in it` : '';
-  return `${holds(key, account)}${unsent}`;
+  return `${holds(key, account, lengthReported)}${unsent}`;
 }
 
 /**
@@ -76,13 +84,13 @@ export async function appendUpload(upload: Upload, settings: AppendSettings): Pr
     return 0;
   } catch (error) {
     status.stop();
+    const explanation = explainUploadError(error);
     const account = appendAccountOf(error);
-    const stored = account && accountOfRun(command.key, account);
+    const stored = account && accountOfRun(command.key, account, explanation.kind === 'append-conflict');
     if (interrupts.by) {
       voice.say(`interrupted by ${interrupts.by}: ${stored ?? 'the upload was aborted'}`);
       return SIGNAL_EXIT_CODES[interrupts.by];
     }
-    const explanation = explainUploadError(error);
     const soFar = stored === undefined ? '' : ` So far, ${stored}.`;
     voice.say(`append to ${command.key} failed (${explanation.kind}): ${adviceFor(explanation, command, error)}${soFar}`);
     voice.debug(error);

@@ -41,7 +41,8 @@ export type Target =
 
 /** How --append uploads: appendStream's options, as the flags set them. */
 export interface AppendSettings {
-  resume: boolean;
+  /** appendStream's resume: --resume-at gives the length the object must have. */
+  resume: boolean | { at: number };
   flushIntervalMs: number;
   maxAppendBytes: number;
   maxBufferedBytes: number;
@@ -173,7 +174,9 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv): Command {
     'one line of printable ASCII such as "text/plain; charset=utf-8"',
     secrets,
   );
-  const append = on('append') ? appendSettings(on('resume'), duration, (option) => sizeOf(option, text(option), secrets)) : undefined;
+  const resumeAt = byteCount('resume-at', text('resume-at'), secrets);
+  const resume = resumeAt === undefined ? on('resume') : { at: resumeAt };
+  const append = on('append') ? appendSettings(resume, duration, (option) => sizeOf(option, text(option), secrets)) : undefined;
 
   const target: Target = on('local')
     ? { kind: 'local' }
@@ -194,7 +197,7 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv): Command {
 }
 
 function appendSettings(
-  resume: boolean,
+  resume: AppendSettings['resume'],
   duration: (option: string) => number | undefined,
   size: (option: string) => number | undefined,
 ): AppendSettings {
@@ -229,6 +232,14 @@ function sizeOf(option: string, given: string | undefined, secrets: Secrets): nu
   if (!Number.isSafeInteger(bytes) || bytes <= 0) {
     throw new UsageError(`--${option} must be a whole number of bytes such as 1048576, 512KiB or 1MiB, got ${shown(given, secrets)}`);
   }
+  return bytes;
+}
+
+/** A length in bytes, 0 included: digits only, as a runner that counted what it shipped writes it. */
+function byteCount(option: string, given: string | undefined, secrets: Secrets): number | undefined {
+  if (given === undefined) return undefined;
+  const bytes = /^\d+$/.test(given) ? Number(given) : NaN;
+  if (!Number.isSafeInteger(bytes)) throw new UsageError(`--${option} must be a number of bytes such as 0 or 1048576, got ${shown(given, secrets)}`);
   return bytes;
 }
 

@@ -78,6 +78,27 @@ describe('a failed --append run exits 1 with one line: what failed, the flag to 
     expect(code).toBe(1);
     expect(stderr).toMatch(failureLine('k.log', 'append-conflict'));
     expect(stderr).toContain('another writer changed k.log: this run expected 14 bytes, and found 15. Give each build a key of its own');
+    // The length OSS reported, not the one this run last knew.
+    expect(stderr).toContain("So far, k.log holds 15 bytes, 7 of them from this run; whether this run's last append (7 bytes) is among them is unknown.");
+    expect(local.getObject('k.log')?.toString()).toBe('mine 1\ntheirs\n\n');
+  });
+
+  it.each([
+    ['a length it does not have', '6', 1, 'resume-mismatch'],
+    ['its length', '12', 0, undefined],
+  ] as const)('--resume-at %s: %s', async (_case, at, status, kind) => {
+    const local = await oss.start();
+    await new OSS(local.clientOptions()).append('k.log', Buffer.from('earlier run\n'));
+    const { code, stderr } = await runInProcess(['--append', '--resume-at', at, 'k.log'], ossEnv(local), ['new run\n']).done;
+
+    expect(code).toBe(status);
+    if (kind === undefined) {
+      expect(local.getObject('k.log')?.toString()).toBe('earlier run\nnew run\n');
+      return;
+    }
+    expect(stderr).toMatch(failureLine('k.log', kind));
+    expect(stderr).toContain('k.log is 12 bytes long, not 6 as --resume-at says: nothing was appended');
+    expect(local.getObject('k.log')?.toString()).toBe('earlier run\n');
   });
 
   it('standard input fails: source-error, after everything read before it was appended', async () => {

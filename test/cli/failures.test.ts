@@ -10,6 +10,7 @@ import {
   ObjectNotAppendableError,
   ObjectTooLargeError,
   ProgressCallbackError,
+  ResumeMismatchError,
 } from '../../src/oss/index.js';
 import type { AppendErrorKind } from '../../src/oss/append/explain.js';
 import type { LocalOss } from '../../src/testing/index.js';
@@ -91,6 +92,16 @@ describe('every appendStream error kind has a line that names the flag to change
       /^OSS refused a request \(AccessDeniedError AccessDenied HTTP 403\), and retrying cannot help\. .*--bucket/],
     ['object-too-large', new ObjectTooLargeError(5 * 2 ** 30, 100, account), /past 5GiB, OSS's limit for an appendable object\. Continue the log in a new key\.$/],
     ['progress-callback-threw', new ProgressCallbackError(new TypeError('x'), account), /\(TypeError\): a bug in heartbeat-put.* --resume continues it\.$/],
+    [
+      'object-too-large',
+      new ObjectTooLargeError(5 * 2 ** 30, 100, account, { cause: Object.assign(new Error('too large'), { name: 'EntityTooLargeError', code: 'EntityTooLarge', status: 400 }) }),
+      /^OSS refused an append to logs\/k\.log as too large \(EntityTooLargeError EntityTooLarge HTTP 400\): lower --max-append \(now 1MiB\)/,
+    ],
+    [
+      'resume-mismatch',
+      new ResumeMismatchError(6, 12, account),
+      /^logs\/k\.log is 12 bytes long, not 6 as --resume-at says: nothing was appended, so the log is neither doubled nor cut\./,
+    ],
   ];
 
   it.each(rows)('%s', (kind, error, advice) => {
@@ -112,6 +123,7 @@ describe('every appendStream error kind has a line that names the flag to change
       'object-exists': true,
       'object-too-large': true,
       'progress-callback-threw': true,
+      'resume-mismatch': true,
     };
     expect(new Set(rows.map(([kind]) => kind))).toEqual(new Set(Object.keys(kinds)));
   });
