@@ -142,8 +142,13 @@ export function reportedObject({ status, headers }: Answer): ObjectState {
   return { type, length, crc64 };
 }
 
-/** Whether a failed HEAD is OSS saying there is no such object: a 404 from anything else is not. */
+/**
+ * Whether a failed HEAD is OSS saying there is no such object. A 404 from anything else (a proxy's page) is not:
+ * it is rethrown as a NotOssAnswerError, whose outcome is unknown.
+ */
 export function isNoSuchObject(error: unknown): boolean {
   const { status, requestId } = (error ?? {}) as Record<string, unknown>;
-  return status === 404 && fromOss(requestId);
+  if (status !== 404) return false;
+  if (fromOss(requestId)) return true;
+  throw new NotOssAnswerError('HEAD', 404, 'an x-oss-request-id');
 }
