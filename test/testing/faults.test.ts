@@ -142,7 +142,8 @@ describe('fault injection', () => {
       'match.operation',
       { kind: 'no-response', match: { operation: wrongType('append') } },
       TypeError,
-      'match.operation must be one of PutObject, AppendObject, GetObject, HeadObject, DeleteObject, got "append"',
+      'match.operation must be one of PutObject, AppendObject, GetObject, HeadObject, DeleteObject, PutObjectTagging, ' +
+        'GetObjectTagging, DeleteObjectTagging, got "append"',
     ],
     ['match.key', { kind: 'no-response', match: { key: wrongType(7) } }, TypeError, 'match.key must be a string, got 7'],
     ['closeAfterMs kind', { kind: 'internal-error', closeAfterMs: 100 }, TypeError, "closeAfterMs applies only to 'no-response', not to 'internal-error'"],

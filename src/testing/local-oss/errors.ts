@@ -10,12 +10,20 @@ export const OSS_ERRORS = {
   InvalidAccessKeyId: [403, 'The OSS Access Key Id you provided does not exist in our records.'],
   InvalidArgument: [400, 'Authorization header is invalid; only OSS V1 signatures are supported.'],
   InvalidDigest: [400, 'The Content-MD5 you specified was invalid.'],
+  InvalidRange: [416, 'The requested range cannot be satisfied'],
+  // Not confirmed for OSS: its pages on tag errors (EC 0010-00000101 malformed XML, 0010-00000217 a bad tag)
+  // give the cause but neither the code nor the status; InvalidTag and MalformedXML, 400, are S3's.
+  InvalidTag: [400, 'The tag provided was not a valid tag.'],
   InvalidURI: [400, 'Could not parse the specified URI.'],
+  MalformedXML: [400, 'The XML you provided was not well-formed or did not validate against our published schema.'],
   MethodNotAllowed: [405, 'The specified method is not allowed against this resource.'],
   MissingArgument: [400, 'Missing Some Required Arguments.'],
   NoSuchBucket: [404, 'The specified bucket does not exist.'],
   NoSuchKey: [404, 'The specified key does not exist.'],
-  NotImplemented: [501, 'Local OSS supports only PutObject, AppendObject, GetObject, HeadObject and DeleteObject.'],
+  NotImplemented: [
+    501,
+    'Local OSS supports only PutObject, AppendObject, GetObject, HeadObject, DeleteObject and the object tagging operations.',
+  ],
   ObjectNotAppendable: [409, 'The object is not appendable'],
   PositionNotEqualToLength: [409, 'Position is not equal to file length'],
   RequestTimeTooSkewed: [403, 'The difference between the request time and the current time is too large.'],

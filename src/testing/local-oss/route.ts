@@ -1,7 +1,16 @@
 import type { IncomingMessage } from 'node:http';
 import type { ErrorReply } from './errors.js';
 
-export const OSS_OPERATIONS = ['PutObject', 'AppendObject', 'GetObject', 'HeadObject', 'DeleteObject'] as const;
+export const OSS_OPERATIONS = [
+  'PutObject',
+  'AppendObject',
+  'GetObject',
+  'HeadObject',
+  'DeleteObject',
+  'PutObjectTagging',
+  'GetObjectTagging',
+  'DeleteObjectTagging',
+] as const;
 export type OssOperation = (typeof OSS_OPERATIONS)[number];
 
 /** What a request asks for: the operation, the object's key and its sub-resources (the URL's query). */
@@ -11,28 +20,35 @@ export interface Route {
   query: URLSearchParams;
 }
 
-/** Every operation by method, with the sub-resources it takes. */
-const OPERATIONS: Record<string, { operation: OssOperation; subresources: readonly string[] }> = {
-  PUT: { operation: 'PutObject', subresources: [] },
-  POST: { operation: 'AppendObject', subresources: ['append', 'position'] },
-  GET: { operation: 'GetObject', subresources: [] },
-  HEAD: { operation: 'HeadObject', subresources: [] },
-  DELETE: { operation: 'DeleteObject', subresources: [] },
-};
+/**
+ * Every operation: its method, the sub-resource that selects it (`?append`, `?tagging`; none for the plain
+ * object operations) and the sub-resources it takes. A request matches the first row of its method whose
+ * selecting sub-resource it carries, so the rows with one come before the row without.
+ */
+const OPERATIONS: readonly { method: string; operation: OssOperation; selectedBy?: string; subresources: readonly string[] }[] = [
+  { method: 'PUT', operation: 'PutObjectTagging', selectedBy: 'tagging', subresources: ['tagging'] },
+  { method: 'PUT', operation: 'PutObject', subresources: [] },
+  { method: 'POST', operation: 'AppendObject', selectedBy: 'append', subresources: ['append', 'position'] },
+  { method: 'GET', operation: 'GetObjectTagging', selectedBy: 'tagging', subresources: ['tagging'] },
+  { method: 'GET', operation: 'GetObject', subresources: [] },
+  { method: 'HEAD', operation: 'HeadObject', subresources: [] },
+  { method: 'DELETE', operation: 'DeleteObjectTagging', selectedBy: 'tagging', subresources: ['tagging'] },
+  { method: 'DELETE', operation: 'DeleteObject', subresources: [] },
+];
 
 /**
  * Routes a request from its method, Host and URL. Done before the signature is checked: OSS signs only
  * the sub-resources it knows, so checking the signature of an unsupported request would fail with a
- * misleading SignatureDoesNotMatch.
+ * misleading SignatureDoesNotMatch. Every sub-resource a route admits is one OSS signs.
  */
 export function routeOf(req: IncomingMessage, ownBucket: string): Route | ErrorReply {
   if (bucketFromHost(req.headers.host, ownBucket) !== ownBucket) return { error: 'NoSuchBucket' };
   const url = new URL(req.url ?? '/', 'http://local');
-  const known = OPERATIONS[req.method ?? ''];
-  if (!known) return { error: 'MethodNotAllowed' };
+  const ofMethod = OPERATIONS.filter((row) => row.method === req.method);
+  if (ofMethod.length === 0) return { error: 'MethodNotAllowed' };
+  const known = ofMethod.find((row) => row.selectedBy === undefined || url.searchParams.has(row.selectedBy));
   const names = [...url.searchParams.keys()];
-  const isPostWithoutAppend = req.method === 'POST' && !url.searchParams.has('append');
-  if (url.pathname === '/' || isPostWithoutAppend || names.some((name) => !known.subresources.includes(name))) {
+  if (url.pathname === '/' || !known || names.some((name) => !known.subresources.includes(name))) {
     return { error: 'NotImplemented' };
   }
   try {

@@ -51,6 +51,8 @@ export interface LocalOss {
   clientOptions(): OSS.Options;
   /** A copy of the stored object's body, or undefined. */
   getObject(key: string): Buffer | undefined;
+  /** A copy of the stored object's tags, key to value, or undefined when there is no such object. */
+  getTags(key: string): Record<string, string> | undefined;
   stats(): LocalOssStats;
   faults: LocalOssFaults;
   /** Stops listening, destroys open connections and clears timers. */
@@ -58,9 +60,9 @@ export interface LocalOss {
 }
 
 /**
- * Starts an OSS-compatible server for tests: PutObject, AppendObject, GetObject, HeadObject and DeleteObject
- * with V1 header signatures, and OSS's idle rule: a connection whose request body stays silent for
- * `idleLimitMs` is ended with a FIN and the partial body dropped.
+ * Starts an OSS-compatible server for tests: PutObject, AppendObject, GetObject (ranged too), HeadObject,
+ * DeleteObject and Put/Get/DeleteObjectTagging with V1 header signatures, and OSS's idle rule: a connection
+ * whose request body stays silent for `idleLimitMs` is ended with a FIN and the partial body dropped.
  */
 export async function startLocalOss(options?: LocalOssOptions): Promise<LocalOss> {
   const config = resolveLocalOssOptions(options);
@@ -172,6 +174,10 @@ export async function startLocalOss(options?: LocalOssOptions): Promise<LocalOss
     getObject: (key) => {
       const object = objects.get(key);
       return object && Buffer.concat(object.chunks, object.size);
+    },
+    getTags: (key) => {
+      const object = objects.get(key);
+      return object && Object.fromEntries(object.tags);
     },
     stats: () => ({ ...counters, objects: objects.size, faults: { ...counters.faults } }),
     faults: {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { crc64 } from 'crc64-ecma182.js';
 import { crc64InSlices } from '../../crc64.js';
+import type { TagSet } from './tags.js';
 
 /** OSS's object types: PutObject makes Normal objects, AppendObject Appendable ones. */
 export type ObjectType = 'Normal' | 'Appendable';
@@ -18,19 +19,23 @@ export interface StoredObject {
   lastModified: string;
   /** x-oss-meta-* headers, sent back on GET and HEAD. */
   meta: Record<string, string>;
+  /** Replaced by PutObjectTagging without touching etag or lastModified, as OSS does. */
+  tags: TagSet;
 }
 
 /** The bucket: objects by key. */
 export type ObjectStore = Map<string, StoredObject>;
 
-export function normalObject(body: Buffer, md5: Buffer, headers: IncomingHttpHeaders): StoredObject {
-  return { ...newObject('Normal', headers), chunks: [body], size: body.length, crc64: crc64InSlices(crc64, body), etag: quotedHex(md5) };
+export function normalObject(body: Buffer, md5: Buffer, headers: IncomingHttpHeaders, tags: TagSet): StoredObject {
+  return { ...newObject('Normal', headers, tags), chunks: [body], size: body.length, crc64: crc64InSlices(crc64, body), etag: quotedHex(md5) };
 }
 
-/** `object` with `body` added at its end; a new Appendable object when `object` is undefined. */
-export function appended(object: StoredObject | undefined, body: Buffer, headers: IncomingHttpHeaders): StoredObject {
-  // Metadata and Content-Type come from the append that creates the object, as on OSS.
-  const target = object ?? newObject('Appendable', headers);
+/**
+ * `object` with `body` added at its end; a new Appendable object when `object` is undefined, whose metadata,
+ * Content-Type and tags come from this append's `headers` and `tags`, as on OSS.
+ */
+export function appended(object: StoredObject | undefined, body: Buffer, headers: IncomingHttpHeaders, tags: TagSet): StoredObject {
+  const target = object ?? newObject('Appendable', headers, tags);
   // An empty append leaves the object as it was, Last-Modified included (OSS's AppendObject reference).
   if (body.length === 0 && object) return object;
   target.chunks.push(body);
@@ -51,7 +56,7 @@ export function checksumHeaders(object: StoredObject): Record<string, string> {
   };
 }
 
-function newObject(type: ObjectType, headers: IncomingHttpHeaders): StoredObject {
+function newObject(type: ObjectType, headers: IncomingHttpHeaders, tags: TagSet): StoredObject {
   return {
     type,
     chunks: [],
@@ -61,6 +66,7 @@ function newObject(type: ObjectType, headers: IncomingHttpHeaders): StoredObject
     contentType: headers['content-type'] ?? 'application/octet-stream',
     lastModified: new Date().toUTCString(),
     meta: userMetadata(headers),
+    tags,
   };
 }
 

@@ -4,6 +4,7 @@ import { deleteObject } from './delete.js';
 import { getObject } from './get-head.js';
 import type { Operation } from './operation.js';
 import { putObject } from './put.js';
+import { deleteObjectTagging, getObjectTagging, putObjectTagging } from './tagging.js';
 
 export type { OperationRequest } from './operation.js';
 
@@ -13,4 +14,7 @@ export const OPERATION_HANDLERS: Record<OssOperation, Operation> = {
   GetObject: getObject,
   HeadObject: getObject,
   DeleteObject: deleteObject,
+  PutObjectTagging: putObjectTagging,
+  GetObjectTagging: getObjectTagging,
+  DeleteObjectTagging: deleteObjectTagging,
 };
