@@ -104,5 +104,6 @@ export const USAGE = [
   'Durations: 60000, 60s, 1m. Sizes: 1048576, 512KiB, 1MiB. Credentials may also be ALIBABA_CLOUD_ACCESS_KEY_ID,',
   'ALIBABA_CLOUD_ACCESS_KEY_SECRET and ALIBABA_CLOUD_SECURITY_TOKEN, and come from the environment only.',
   'Exit status: 0 stored, 1 the upload failed, 2 usage error, 130/143 interrupted (SIGINT/SIGTERM); interrupted',
-  `with --append, it first appends what it has read (${formatDuration(INTERRUPT_GRACE_MS)} at most), then says what is stored.`,
+  `with --append, it first appends what it has read (${formatDuration(INTERRUPT_GRACE_MS)} at most; a second signal stops at once),`,
+  'then says what is stored.',
 ].join('\n');

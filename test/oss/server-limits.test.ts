@@ -124,6 +124,18 @@ describe.concurrent('a server shut down mid-body', () => {
 });
 
 describe.concurrent('a success that is not one', () => {
+  itWithOss("plain putStream takes a proxy's bare 200 as success, though nothing is stored: the README's table", async ({ oss }) => {
+    const { local, client } = await behindGateway(oss, { answerOkAfterMs: 300 });
+    const source = silentAfter('step 1\n');
+    // The proxy has answered: the body's end changes nothing any more.
+    setTimeout(() => source.push(null), 600);
+
+    const result = await client.putStream('build.log', source);
+
+    expect(result.res.status).toBe(200);
+    expect(local.getObject('build.log')).toBeUndefined();
+  });
+
   itWithOss('a 200 without ETag or x-oss-request-id (a proxy cut the body and answered) rejects: unconfirmed-success', async ({ oss }) => {
     const { local, client } = await behindGateway(oss, { answerOkAfterMs: 300 });
     const source = quietSource(oss);
