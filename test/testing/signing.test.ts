@@ -71,6 +71,29 @@ describe('startLocalOss signatures', () => {
     expect(local.stats().stored).toBe(2);
   });
 
+  it('signs x-oss-range-behavior: the header changed, dropped or added after signing is refused', async () => {
+    const local = await oss.start();
+    await new OSS(local.clientOptions()).put('k', Buffer.from('0123456789'));
+    const request = { method: 'GET', key: 'k', headers: { range: 'bytes=10-', 'x-oss-range-behavior': 'standard' } };
+    const signed = signedHeaders(local, request);
+    expect((await send(local, request, signed)).status).toBe(416);
+
+    const dropped = Object.fromEntries(Object.entries(signed).filter(([name]) => name !== 'x-oss-range-behavior'));
+    const added = { ...signedHeaders(local, { ...request, headers: { range: 'bytes=10-' } }), 'x-oss-range-behavior': 'standard' };
+    for (const tampered of [{ ...signed, 'x-oss-range-behavior': 'Standard' }, dropped, added]) {
+      const refused = await send(local, request, tampered);
+      expect([refused.status, errorCode(refused.body)]).toEqual([403, 'SignatureDoesNotMatch']);
+    }
+  });
+
+  it('signs the tagging sub-resource: ?tagging left out of the signature is refused', async () => {
+    const local = await oss.start();
+    await new OSS(local.clientOptions()).put('k', Buffer.from('x'));
+    const unsigned = await sendSigned(local, { method: 'GET', key: 'k', unsignedQuery: { tagging: '' } });
+    expect([unsigned.status, errorCode(unsigned.body)]).toEqual([403, 'SignatureDoesNotMatch']);
+    expect((await sendSigned(local, { method: 'GET', key: 'k', query: { tagging: '' } })).status).toBe(200);
+  });
+
   it('refuses a signed request without a valid date', async () => {
     const local = await oss.start();
     const undated = await sendSigned(local, { method: 'GET', key: 'k', headers: { 'x-oss-date': 'yesterday' } });

@@ -27,7 +27,8 @@ export interface StoredObject {
 export type ObjectStore = Map<string, StoredObject>;
 
 export function normalObject(body: Buffer, md5: Buffer, headers: IncomingHttpHeaders, tags: TagSet): StoredObject {
-  return { ...newObject('Normal', headers, tags), chunks: [body], size: body.length, crc64: crc64InSlices(crc64, body), etag: quotedHex(md5) };
+  const content = { chunks: [body], size: body.length, crc64: crc64InSlices(crc64, body), etag: quotedHex(md5) };
+  return { ...newObject('Normal', headers, tags), ...content };
 }
 
 /**

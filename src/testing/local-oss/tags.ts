@@ -41,7 +41,7 @@ export function tagsFromHeader(headers: IncomingHttpHeaders): TagSet | ErrorRepl
   const pairs: [string, string][] = [];
   for (const pair of header.split('&').filter(Boolean)) {
     const [key = '', value = '', ...extra] = pair.split('=');
-    if (extra.length > 0) return invalidTag('x-oss-tagging must be URL-encoded key=value pairs joined by &.');
+    if (extra.length > 0) return invalidTag('x-oss-tagging must be URL-encoded key=value pairs.');
     try {
       pairs.push([decodeURIComponent(key), decodeURIComponent(value)]);
     } catch {
