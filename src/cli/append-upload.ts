@@ -20,6 +20,7 @@ function holds(
   { position, storedBytes, unconfirmedBytes }: Pick<AppendAccount, 'position' | 'storedBytes' | 'unconfirmedBytes'>,
   lengthReported = false,
 ): string {
+  if (position === undefined) return `nothing from this run is stored in ${key}, whose length OSS never gave`;
   if (position === 0 && unconfirmedBytes === 0) return `nothing is stored in ${key}`;
   const fromRun = storedBytes === position ? '' : storedBytes === 0 ? ', none from this run' : `, ${storedBytes} of them from this run`;
   if (unconfirmedBytes === 0) return `${key} holds ${count(position, 'byte')}${fromRun}`;

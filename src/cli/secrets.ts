@@ -1,3 +1,5 @@
+import { credentialMatcher } from '../oss/credentials.js';
+
 /**
  * The variables whose values must never be printed, whichever of them the command ends up using. Access
  * key IDs are not among them: an ID names a key without granting anything (the command prints none anyway).
@@ -10,30 +12,18 @@ export const SECRET_VARIABLES = [
 ] as const;
 
 export interface Secrets {
-  /** Whether `text` holds a configured secret, in any case. */
+  /** Whether `text` holds a configured secret, by the library's rule (src/oss/credentials.ts). */
   isIn: (text: string) => boolean;
-  /** `text` with every configured secret, in any case, replaced by `***`. */
+  /** `text` with every configured secret it holds, by the same rule, replaced by `***`. */
   redact: (text: string) => string;
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /**
- * The secrets `env` configures. Matching ignores case: ali-oss lowercases hosts, so a secret in the bucket
- * position comes back as `getaddrinfo ENOTFOUND bucket.<secret in lowercase>.aliyuncs.com`. A secret in a
- * URL may come back percent-encoded (STS tokens hold '+', '/' and '='): that form is matched too.
+ * The secrets `env` configures, matched as createOssClient matches credentials: ali-oss lowercases hosts,
+ * so a secret in the bucket position comes back as `getaddrinfo ENOTFOUND bucket.<secret in lowercase>.aliyuncs.com`,
+ * and a secret in a URL may come back percent-encoded.
  */
 export function secretsOf(env: NodeJS.ProcessEnv): Secrets {
-  const values = SECRET_VARIABLES.map((name) => env[name]).filter((value): value is string => !!value);
-  const forms = new Set(values.flatMap((value) => [value, encodeURIComponent(value)]));
-  if (forms.size === 0) return { isIn: () => false, redact: (text) => text };
-  // Longest first, so a secret that holds another is replaced whole.
-  const alternatives = [...forms].sort((a, b) => b.length - a.length).map(escapeRegExp);
-  const pattern = new RegExp(alternatives.join('|'), 'giu');
-  return {
-    isIn: (text) => text.search(pattern) !== -1,
-    redact: (text) => text.replace(pattern, '***'),
-  };
+  const { holds, redact } = credentialMatcher(SECRET_VARIABLES.map((name) => env[name]));
+  return { isIn: holds, redact };
 }

@@ -119,9 +119,11 @@ const cases: AppendFaultCase[] = [
         actual: { length: PARTS[0]!.length + 7 },
         storedBytes: PARTS[0]!.length,
         unsentBytes: PARTS[1]!.length,
+        // The length OSS reported, not the one this call last knew.
+        position: PARTS[0]!.length + 7,
       });
       expect((error as Error).message).toContain(
-        `expected it to be ${PARTS[0]!.length + PARTS[1]!.length} bytes long, but it is ${PARTS[0]!.length + 7}`,
+        `expected it to be ${PARTS[0]!.length + PARTS[1]!.length} bytes long, but OSS reports ${PARTS[0]!.length + 7}`,
       );
     },
   },

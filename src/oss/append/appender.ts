@@ -14,7 +14,7 @@ import {
   type AppendAccount,
 } from './errors.js';
 import { MAX_APPENDABLE_OBJECT_BYTES, type AppendConfig } from './options.js';
-import { confirmedAppend, isNoSuchObject, outcomeOf, reportedObject, type ObjectState } from './oss-answers.js';
+import { confirmedAppend, isNoSuchObject, knownNotApplied, outcomeOf, reportedObject, type ObjectState } from './oss-answers.js';
 import { Backoff, sleep, yieldToEventLoop } from './retry.js';
 
 type Crc64 = (bytes: Buffer, previous: string) => string;
@@ -78,6 +78,8 @@ export class Appender {
   retries = 0;
   /** The batch being appended, until it is stored. */
   #batch: Batch | undefined;
+  /** Whether an answer from OSS gave the object's length: until then the account's position is unknown. */
+  #lengthKnown = false;
   /** The abort cancelled the last append mid-request: OSS may still apply it, so a HEAD can show only that it landed. */
   #cancelledMidRequest = false;
 
@@ -96,7 +98,7 @@ export class Appender {
       storedBytes: this.storedBytes,
       unconfirmedBytes: this.unconfirmedBytes,
       unsentBytes: this.hooks.pendingBytes() + batchBytes - this.unconfirmedBytes,
-      position: this.position,
+      position: this.#lengthKnown ? this.position : undefined,
       appends: this.appends,
       retries: this.retries,
     };
@@ -106,6 +108,7 @@ export class Appender {
   async start(): Promise<boolean> {
     const state = await this.#retrying(() => this.#head());
     if (state === undefined) return false;
+    this.#lengthKnown = true;
     const { resume, resumeAt } = this.config;
     if (state.type === undefined) {
       if (resumeAt !== undefined && resumeAt !== 0) throw new ResumeMismatchError(resumeAt, undefined, this.account());
@@ -149,8 +152,7 @@ export class Appender {
         headers: { ...creation?.headers, 'Content-MD5': batch.md5 },
       }),
     ).catch((error: unknown) => {
-      // Only OSS's own answer can say the append was not applied.
-      if (outcomeOf(error) !== 'unknown') this.unconfirmedBytes = 0;
+      if (knownNotApplied(error)) this.unconfirmedBytes = 0;
       if (error instanceof RequestCancelledError && this.config.signal?.aborted) this.#cancelledMidRequest = true;
       throw error;
     });

@@ -24,9 +24,10 @@ function toBuffer(chunk: unknown, encoding: BufferEncoding | null | undefined): 
 }
 
 /**
- * Reads a source into batches: a batch is due when it is full (`maxAppendBytes`), when its oldest byte is
- * `flushIntervalMs` old, or when the source has ended. A timer runs only while bytes wait, so a silent
- * source costs nothing. The source is paused while the bytes held (waiting, and handed out but not yet
+ * Reads a source into batches: a batch is due when it is full (`maxAppendBytes`), when the source has ended, or
+ * once `flushIntervalMs` has passed since the batch before was taken. So a line after a silence goes at once (the
+ * leading edge), lines that follow it are batched, and while output flows there is at most one batch per
+ * `flushIntervalMs` that is not full. A timer runs only while bytes wait, so a silent source costs nothing. The source is paused while the bytes held (waiting, and handed out but not yet
  * released) reach `maxBufferedBytes`.
  */
 export class Batcher {
@@ -41,6 +42,8 @@ export class Batcher {
   #heldSince: number[] = [];
   /** Called when bytes arrive while none were waiting or held. */
   readonly #onFirstBytes: () => void;
+  /** When the last batch was taken: the next one that is not full is due `flushIntervalMs` later. */
+  #lastTakenAt = -Infinity;
   #pausedByUs = false;
   #ended = false;
   #error: Error | undefined;
@@ -94,7 +97,7 @@ export class Batcher {
       this.#pausedByUs = true;
       this.#source.pause();
     }
-    // The first byte starts the flush clock; a full batch is due now. Anything else changes nothing.
+    // The first byte may be due at once; a full batch is due now. Anything else changes nothing.
     if (wasEmpty || this.#pendingBytes >= this.#limits.maxAppendBytes) this.#wake?.();
     if (wasIdle && !this.#stopped) this.#onFirstBytes();
   };
@@ -127,7 +130,7 @@ export class Batcher {
   /** With bytes pending: how long until they are due. */
   #msUntilDue(): number {
     if (this.#pendingBytes >= this.#limits.maxAppendBytes || this.#ended || this.#error) return 0;
-    return this.#chunks[0]!.at + this.#limits.flushIntervalMs - Date.now();
+    return Math.max(this.#chunks[0]!.at, this.#lastTakenAt + this.#limits.flushIntervalMs) - Date.now();
   }
 
   /** The bytes of a batch are stored: they no longer count against maxBufferedBytes. */
@@ -166,6 +169,7 @@ export class Batcher {
   }
 
   #take(): Buffer {
+    this.#lastTakenAt = Date.now();
     this.#heldSince.push(this.#chunks[0]!.at);
     const parts: Buffer[] = [];
     let size = 0;

@@ -1,4 +1,4 @@
-import { NOT_OSS_ANSWER } from './oss-answers.js';
+import { answeredByOss, NOT_OSS_ANSWER } from './oss-answers.js';
 
 /** What an append stream had stored when it stopped: every error of appendStream carries it. */
 export interface AppendAccount {
@@ -12,9 +12,10 @@ export interface AppendAccount {
   unsentBytes: number;
   /**
    * The object's length as OSS last reported it, or as this call's confirmed appends made it: where `resume: true`
-   * continues. After a conflict it is the length OSS reported, written by someone else too.
+   * continues. After a conflict it is the length OSS reported, written by someone else too. Undefined when no
+   * answer from OSS gave it (the first HEAD never got one).
    */
-  position: number;
+  position: number | undefined;
   /** Appends that landed. */
   appends: number;
   /** Tries after a failure: a resend or a check of the object's length. */
@@ -35,9 +36,10 @@ function describeAccount(
       : lengthReported
         ? `; whether the last append of ${unconfirmedBytes} bytes is among them could not be learned`
         : `; the last append of ${unconfirmedBytes} bytes may or may not have landed ` +
-          `(the object is ${position} or ${position + unconfirmedBytes} bytes long)`;
+          `(the object is ${position} or ${(position ?? 0) + unconfirmedBytes} bytes long)`;
   const unsent = unsentBytes > 0 ? `; ${unsentBytes} bytes taken from the source are not stored` : '';
-  return `Stored: ${storedBytes} bytes from this call, the object is ${position} bytes long${unconfirmed}${unsent}.`;
+  const length = position === undefined ? "no answer from OSS gave the object's length" : `the object is ${position} bytes long`;
+  return `Stored: ${storedBytes} bytes from this call, ${length}${unconfirmed}${unsent}.`;
 }
 
 /** The name, codes and status of a failure, never its message: ali-oss puts the request URL there. */
@@ -60,7 +62,7 @@ export abstract class AppendStreamError extends Error implements AppendAccount {
   declare readonly storedBytes: number;
   declare readonly unconfirmedBytes: number;
   declare readonly unsentBytes: number;
-  declare readonly position: number;
+  declare readonly position: number | undefined;
   declare readonly appends: number;
   declare readonly retries: number;
 
@@ -117,15 +119,23 @@ export class AppendGaveUpError extends AppendStreamError {
   }
 }
 
-/** OSS answered with an error that retrying cannot fix (a denied request, a missing bucket); `cause` is it. */
+/**
+ * A request was refused for a reason that retrying cannot fix (a denied request, a missing bucket), by OSS or by
+ * something in front of it (an error page without x-oss-request-id); `cause` is the answer.
+ */
 export class AppendRefusedError extends AppendStreamError {
   override readonly name = 'AppendRefusedError';
   readonly code = 'ERR_APPEND_REFUSED';
 
   constructor(cause: unknown, account: AppendAccount) {
-    super(`OSS refused a request for ${account.objectName}: ${describeFailure(cause)}; retrying cannot help.`, account, {
-      cause,
-    });
+    super(
+      answeredByOss(cause)
+        ? `OSS refused a request for ${account.objectName}: ${describeFailure(cause)}; retrying cannot help.`
+        : `A request for ${account.objectName} was refused, though not by OSS (${describeFailure(cause)}, without ` +
+            'x-oss-request-id): something in front of OSS answered; check the endpoint and any proxy in between.',
+      account,
+      { cause },
+    );
   }
 }
 

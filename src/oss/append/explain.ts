@@ -82,7 +82,7 @@ export function explainAppendError(
     kind: 'source-error',
     message:
       `The source stream failed (${String(message).split('\n')[0] || 'no message'}) after every byte it gave was appended: ` +
-      `${account.storedBytes} bytes from this call stay in the object, which is ${account.position} bytes long. ` +
+      `${account.storedBytes} bytes from this call stay in the object${account.position === undefined ? '' : `, which is ${account.position} bytes long`}. ` +
       "This is the source's own error: look at what feeds the upload, not at the connection.",
   };
 }

@@ -47,7 +47,10 @@ export interface AppendProgress {
 export interface AppendStreamOptions {
   /** The largest append, in bytes. Default 1 MiB. */
   maxAppendBytes?: number;
-  /** Bytes are appended once the oldest unsent one is this old, in ms. Default 1000. */
+  /**
+   * At most one append that is not full per this many ms while output flows, in ms. A line after a silence this
+   * long is appended at once; the lines that follow wait until this long after that append. Default 1000.
+   */
   flushIntervalMs?: number;
   /**
    * The most bytes held (the append in flight included) while OSS is slow or unreachable; beyond it the source

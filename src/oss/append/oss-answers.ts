@@ -83,6 +83,21 @@ function fromOss(requestId: unknown): boolean {
   return typeof requestId === 'string' && requestId !== '';
 }
 
+/**
+ * Whether a failed request is known not to have changed the object: OSS itself answered (its request id), or
+ * no HTTP exchange took place (an error without a status, thrown before sending). A proxy's error page is neither.
+ */
+export function knownNotApplied(error: unknown): boolean {
+  if (outcomeOf(error) === 'unknown') return false;
+  const { status, requestId } = (error ?? {}) as Record<string, unknown>;
+  return fromOss(requestId) || typeof status !== 'number';
+}
+
+/** Whether a failure is OSS's own answer, by its x-oss-request-id. */
+export function answeredByOss(error: unknown): boolean {
+  return fromOss((error as { requestId?: unknown } | null)?.requestId);
+}
+
 function header(headers: object, name: string): string | undefined {
   const value = (headers as Record<string, unknown>)[name];
   return typeof value === 'string' ? value : undefined;

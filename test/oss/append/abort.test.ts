@@ -80,8 +80,8 @@ describe('appendStream abort (fake clock, fake OSS)', () => {
       const run = await startRun({ signal: controller.signal, retry: { minDelayMs: 1000 } });
       run.fake.failNext('append', fault);
       run.source.push('step 1\n');
-      await vi.advanceTimersByTimeAsync(1000 + 10);
-      // Waiting to retry.
+      // The line goes at once and fails; the retry waits a second.
+      await vi.advanceTimersByTimeAsync(10);
       controller.abort(reason);
       await runUntil(run.done);
       expect(run.settlement.error).toMatchObject({ name: 'AbortError', unconfirmedBytes: 0, ...account });
@@ -95,7 +95,7 @@ describe('appendStream abort (fake clock, fake OSS)', () => {
     run.fake.failNext('append', 'reset-after-apply');
     run.fake.failNext('head', 503);
     run.source.push('step 1\n');
-    await vi.advanceTimersByTimeAsync(1000 + 10);
+    await vi.advanceTimersByTimeAsync(10);
     controller.abort(reason);
     await runUntil(run.done);
     expect(run.settlement.error).toMatchObject({ name: 'AbortError', storedBytes: 0, unconfirmedBytes: 7, unsentBytes: 0 });

@@ -8,45 +8,65 @@ import { KEY, logSource, runUntil, startRun } from './helpers.js';
 useFakeClock();
 
 describe('appendStream batching (fake clock, fake OSS)', () => {
-  it('appends a line once it is flushIntervalMs old, not before', async () => {
+  it('appends the first line after a silence at once, and the lines after it flushIntervalMs after that append', async () => {
     const run = await startRun({ flushIntervalMs: 1000 });
     const start = Date.now();
     run.source.push('step 1\n');
-    await vi.advanceTimersByTimeAsync(999);
-    expect(run.appends()).toEqual([]);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(run.appends()).toMatchObject([{ at: start, position: 0, bytes: 7 }]);
+    await vi.advanceTimersByTimeAsync(200);
+    run.source.push('step 2\n');
+    await vi.advanceTimersByTimeAsync(799);
+    expect(run.appends()).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
-    expect(run.appends()).toMatchObject([{ at: start + 1000, position: 0, bytes: 7 }]);
-    expect(run.fake.body(KEY)?.toString()).toBe('step 1\n');
+    expect(run.appends()).toMatchObject([{}, { at: start + 1000, position: 7, bytes: 7 }]);
+    expect(run.fake.body(KEY)?.toString()).toBe('step 1\nstep 2\n');
     run.source.push(null);
     await runUntil(run.done);
   });
 
-  it('starts the flush clock when appendStream takes the bytes, while it still looks the object up', async () => {
+  it('appends at once again once flushIntervalMs has passed without an append', async () => {
+    const run = await startRun({ flushIntervalMs: 1000 });
+    run.source.push('step 1\n');
+    await vi.advanceTimersByTimeAsync(5000);
+    const after = Date.now();
+    run.source.push('step 2\n');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(run.appends()).toMatchObject([{}, { at: after, position: 7 }]);
+    run.source.push(null);
+    await runUntil(run.done);
+  });
+
+  it('takes the bytes that came while it looked the object up at once, in one append', async () => {
     const fake = fakeOss({ latencyMs: 400 });
     const source = logSource();
     const start = Date.now();
     const result = appendStream(fake.client, KEY, source, { flushIntervalMs: 1000 });
     source.push('first line\n');
-    await vi.advanceTimersByTimeAsync(999);
+    await vi.advanceTimersByTimeAsync(100);
+    source.push('second line\n');
+    await vi.advanceTimersByTimeAsync(299);
     expect(fake.requests).toMatchObject([{ method: 'head', at: start }]);
     await vi.advanceTimersByTimeAsync(1);
-    expect(fake.requests).toMatchObject([{}, { method: 'append', at: start + 1000 }]);
+    expect(fake.requests).toMatchObject([{}, { method: 'append', at: start + 400, bytes: 23 }]);
     source.push(null);
     await vi.advanceTimersByTimeAsync(400);
-    await expect(result).resolves.toMatchObject({ bytes: 11 });
+    await expect(result).resolves.toMatchObject({ bytes: 23, appends: 1 });
   });
 
-  it('sends the bytes that arrive within one interval in one append', async () => {
+  it('sends the bytes that arrive within one interval after an append in one append', async () => {
     const run = await startRun({ flushIntervalMs: 1000 });
+    run.source.push('first\n');
+    await vi.advanceTimersByTimeAsync(0);
     for (const line of ['a\n', 'b\n', 'c\n']) {
       run.source.push(line);
       await vi.advanceTimersByTimeAsync(300);
     }
     await vi.advanceTimersByTimeAsync(100);
-    expect(run.appends()).toMatchObject([{ position: 0, bytes: 6 }]);
+    expect(run.appends()).toMatchObject([{ position: 0, bytes: 6 }, { position: 6, bytes: 6 }]);
     run.source.push(null);
     await runUntil(run.done);
-    expect(run.settlement.value).toMatchObject({ bytes: 6, appends: 1 });
+    expect(run.settlement.value).toMatchObject({ bytes: 12, appends: 2 });
   });
 
   it('sends a full batch at once, and the rest when its oldest byte is due', async () => {
@@ -99,18 +119,18 @@ describe('appendStream batching (fake clock, fake OSS)', () => {
     expect(run.fake.body(KEY)?.toString()).toBe('compiling...\ndone\n');
   });
 
-  it('holds bytes that arrive during an append until it lands, then sends them once their oldest is due', async () => {
-    const run = await startRun({ flushIntervalMs: 1000 }, { latencyMs: 400 });
+  it('holds bytes that arrive during an append until it lands, then sends them flushIntervalMs after it was sent', async () => {
+    const run = await startRun({ flushIntervalMs: 1000 }, { latencyMs: 1400 });
     const start = Date.now();
     run.source.push('a\n');
-    await vi.advanceTimersByTimeAsync(1000);
-    // The first append is in flight from start + 1000 to start + 1400.
+    // The first append is in flight from start to start + 1400.
     await vi.advanceTimersByTimeAsync(100);
     run.source.push('b\n');
-    await vi.advanceTimersByTimeAsync(900);
-    expect(run.appends()).toMatchObject([{ at: start + 1000, bytes: 2 }]);
-    await vi.advanceTimersByTimeAsync(100);
-    expect(run.appends()).toMatchObject([{}, { at: start + 2100, position: 2, bytes: 2 }]);
+    await vi.advanceTimersByTimeAsync(1299);
+    expect(run.appends()).toMatchObject([{ at: start, bytes: 2 }]);
+    await vi.advanceTimersByTimeAsync(1);
+    // Due at start + 1000 already: sent as soon as the first has landed.
+    expect(run.appends()).toMatchObject([{}, { at: start + 1400, position: 2, bytes: 2 }]);
     run.source.push(null);
     await runUntil(run.done);
     expect(run.fake.body(KEY)?.toString()).toBe('a\nb\n');

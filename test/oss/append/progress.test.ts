@@ -21,15 +21,20 @@ describe('appendStream onProgress (fake clock, fake OSS)', () => {
     const run = await startRun({ onProgress });
     const start = Date.now();
     run.source.push('step 1\n');
-    await vi.advanceTimersByTimeAsync(500);
-    // Bytes were waiting already: nothing new to report.
+    // The first line after a silence goes at once.
+    await vi.advanceTimersByTimeAsync(200);
     run.source.push('step 2\n');
+    await vi.advanceTimersByTimeAsync(300);
+    // Bytes were waiting already: nothing new to report.
+    run.source.push('step 3\n');
     await vi.advanceTimersByTimeAsync(500);
     run.source.push(null);
     await runUntil(run.done);
     expect(reports).toEqual([
       { storedBytes: 0, position: 0, appends: 0, retries: 0, pendingBytes: 7, oldestPendingAt: start },
-      { storedBytes: 14, position: 14, appends: 1, retries: 0, pendingBytes: 0, oldestPendingAt: undefined },
+      { storedBytes: 7, position: 7, appends: 1, retries: 0, pendingBytes: 0, oldestPendingAt: undefined },
+      { storedBytes: 7, position: 7, appends: 1, retries: 0, pendingBytes: 7, oldestPendingAt: start + 200 },
+      { storedBytes: 21, position: 21, appends: 2, retries: 0, pendingBytes: 0, oldestPendingAt: undefined },
     ]);
   });
 
@@ -39,7 +44,8 @@ describe('appendStream onProgress (fake clock, fake OSS)', () => {
     run.fake.failNext('append', 503, 'reset-after-apply');
     const start = Date.now();
     run.source.push('line 1\n');
-    await vi.advanceTimersByTimeAsync(1000);
+    // Between the first failure and the retry 100 ms later.
+    await vi.advanceTimersByTimeAsync(50);
     run.source.push('line 2\n');
     run.source.push(null);
     await runUntil(run.done);
@@ -48,7 +54,7 @@ describe('appendStream onProgress (fake clock, fake OSS)', () => {
       { storedBytes: 0, position: 0, appends: 0, retries: 0, pendingBytes: 7, oldestPendingAt: start },
       { storedBytes: 0, position: 0, appends: 0, retries: 1, pendingBytes: 7, oldestPendingAt: start },
       { storedBytes: 0, position: 0, appends: 0, retries: 2, pendingBytes: 14, oldestPendingAt: start },
-      { storedBytes: 7, position: 7, appends: 1, retries: 2, pendingBytes: 7, oldestPendingAt: start + 1000 },
+      { storedBytes: 7, position: 7, appends: 1, retries: 2, pendingBytes: 7, oldestPendingAt: start + 50 },
       { storedBytes: 14, position: 14, appends: 2, retries: 2, pendingBytes: 0, oldestPendingAt: undefined },
     ]);
   });
@@ -120,8 +126,8 @@ describe('an onProgress that throws (fake clock, fake OSS)', () => {
     const first = run.fake.requests[0]!.at;
     expect(run.fake.requests.map(({ method, at }) => [method, at - first])).toEqual([
       ['head', 0],
-      ['append', 1000],
-      ['head', 1000],
+      ['append', 0],
+      ['head', 0],
     ]);
     expect(run.fake.body(KEY)?.toString()).toBe('step 1\n');
   });

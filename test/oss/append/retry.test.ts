@@ -93,7 +93,8 @@ describe('appendStream retries (fake clock, fake OSS)', () => {
     const run = await startRun({ retry: { attempts: Infinity, maxElapsedMs: 10_000, minDelayMs: 100, maxDelayMs: 3000 } });
     run.fake.offlineFor(60 * 60_000);
     run.source.push('line\n');
-    const firstTry = Date.now() + 1000;
+    // The first line after a silence goes at once.
+    const firstTry = Date.now();
     await runUntil(run.done);
     expect(run.settlement.error).toMatchObject({ name: 'AppendGaveUpError', elapsedMs: 10_000, storedBytes: 0 });
     expect((run.settlement.error as Error).message).toMatch(/over 10\.0 s; the last failure: RequestError ECONNREFUSED\./);
@@ -106,6 +107,7 @@ describe('appendStream retries (fake clock, fake OSS)', () => {
       name: 'AccessDeniedError',
       status: 403,
       code: 'AccessDenied',
+      requestId: '5C3D8A1B2E4F6A7B8C9D0E1F',
     });
     run.fake.client.append = () => Promise.reject(denied);
     run.source.push('line\n');
@@ -114,6 +116,19 @@ describe('appendStream retries (fake clock, fake OSS)', () => {
     expect(run.settlement.error).toMatchObject({ code: 'ERR_APPEND_REFUSED', cause: denied, retries: 0, unsentBytes: 5 });
     expect((run.settlement.error as Error).message).toMatch(
       `OSS refused a request for ${KEY}: AccessDeniedError AccessDenied HTTP 403; retrying cannot help.`,
+    );
+  });
+
+  it('says a refusal without x-oss-request-id (a proxy\'s 403 page) did not come from OSS, and leaves the append unconfirmed', async () => {
+    const run = await startRun();
+    const page = Object.assign(new Error('unknow request error, status: 403'), { name: 'UnknownError', status: 403 });
+    run.fake.client.append = () => Promise.reject(page);
+    run.source.push('line\n');
+    await runUntil(run.done);
+    expect(run.settlement.error).toMatchObject({ code: 'ERR_APPEND_REFUSED', cause: page, unconfirmedBytes: 5, unsentBytes: 0 });
+    expect((run.settlement.error as Error).message).toMatch(
+      `A request for ${KEY} was refused, though not by OSS (UnknownError HTTP 403, without x-oss-request-id): ` +
+        'something in front of OSS answered; check the endpoint and any proxy in between.',
     );
   });
 });
