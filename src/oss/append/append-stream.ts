@@ -10,7 +10,7 @@ import { Batcher } from './batcher.js';
 import { AppendAbortedError, ProgressCallbackError, type AppendStreamError } from './errors.js';
 import { attachAppendAccount } from './explain.js';
 import { resolveAppendOptions, type AppendStreamOptions } from './options.js';
-import { yieldToEventLoop } from './retry.js';
+import { yieldToEventLoop } from '../retry.js';
 
 export interface AppendStreamResult {
   /** The object's key. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type OSS from 'ali-oss';
 import { crc64InSlices } from '../../crc64.js';
-import { RequestCancelledError, sendCancellable } from './cancellable.js';
+import { RequestCancelledError, sendCancellable } from '../cancellable.js';
 import {
   AppendConflictError,
   AppendGaveUpError,
@@ -14,8 +14,8 @@ import {
   type AppendAccount,
 } from './errors.js';
 import { MAX_APPENDABLE_OBJECT_BYTES, type AppendConfig } from './options.js';
-import { confirmedAppend, isNoSuchObject, knownNotApplied, outcomeOf, reportedObject, type ObjectState } from './oss-answers.js';
-import { Backoff, sleep, yieldToEventLoop } from './retry.js';
+import { confirmedAppend, isNoSuchObject, knownNotApplied, outcomeOf, reportedObject, type ObjectState } from '../answers.js';
+import { Backoff, sleep, yieldToEventLoop } from '../retry.js';
 
 type Crc64 = (bytes: Buffer, previous: string) => string;
 

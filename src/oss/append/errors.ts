@@ -1,4 +1,4 @@
-import { answeredByOss, NOT_OSS_ANSWER } from './oss-answers.js';
+import { answeredByOss, NOT_OSS_ANSWER } from '../answers.js';
 
 /** What an append stream had stored when it stopped: every error of appendStream carries it. */
 export interface AppendAccount {

@@ -4,10 +4,8 @@ export {
   DEFAULT_MAX_APPEND_BYTES,
   DEFAULT_MAX_BUFFERED_BYTES,
   DEFAULT_REQUEST_TIMEOUT_MS,
-  DEFAULT_RETRY,
   MAX_APPENDABLE_OBJECT_BYTES,
   type AppendProgress,
-  type AppendRetryOptions,
   type AppendStreamOptions,
 } from './options.js';
 export {
@@ -23,6 +21,7 @@ export {
   ResumeMismatchError,
   type AppendAccount,
 } from './errors.js';
-export { NotOssAnswerError, OSS_ERROR_OUTCOMES, type FailureOutcome } from './oss-answers.js';
-export { RequestCancelledError } from './cancellable.js';
+export { NotOssAnswerError, OSS_ERROR_OUTCOMES, type FailureOutcome } from '../answers.js';
+export { RequestCancelledError } from '../cancellable.js';
+export { DEFAULT_RETRY, type RetryOptions, type RetryOptions as AppendRetryOptions } from '../retry.js';
 export { appendAccountOf } from './explain.js';

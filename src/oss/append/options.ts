@@ -1,5 +1,6 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
+import { resolveRetry, type RetryLimits, type RetryOptions } from '../retry.js';
 import { assertInteger, assertOptionsObject, assertPositiveMs, assertSignal, describeValue } from '../../validation.js';
 
 export const DEFAULT_MAX_APPEND_BYTES = 2 ** 20;
@@ -15,17 +16,6 @@ export const MOST_APPEND_BYTES = Math.min(bufferConstants.MAX_LENGTH, MAX_APPEND
 /** maxBufferedBytes when not given: it must hold one append while that append is in flight. */
 export function defaultMaxBufferedBytes(maxAppendBytes: number): number {
   return Math.max(DEFAULT_MAX_BUFFERED_BYTES, maxAppendBytes);
-}
-
-export interface AppendRetryOptions {
-  /** Tries of one append, the first one included, before giving up. Default 30; `Infinity` for no limit. */
-  attempts?: number;
-  /** How long one append may keep failing, from its first failure, before giving up, in ms. Default 600_000. */
-  maxElapsedMs?: number;
-  /** The shortest wait before a retry, in ms. Default 250. */
-  minDelayMs?: number;
-  /** The longest wait before a retry, in ms. Default 30_000. */
-  maxDelayMs?: number;
 }
 
 /** How far an append stream has got, as `onProgress` receives it: exact at the moment of the call. */
@@ -59,7 +49,7 @@ export interface AppendStreamOptions {
   maxBufferedBytes?: number;
   /** How long one append or HEAD request may take before its outcome counts as unknown, in ms. Default 60_000. */
   requestTimeoutMs?: number;
-  retry?: AppendRetryOptions;
+  retry?: RetryOptions;
   /**
    * Continue an existing appendable object instead of refusing it: `true` at whatever length it has, or
    * `{ at: n }` only when it is `n` bytes long (a restarted runner that knows what it shipped; `at: 0` also
@@ -89,8 +79,6 @@ export interface AppendStreamOptions {
   onProgress?: (progress: AppendProgress) => void;
 }
 
-export type RetryLimits = Required<AppendRetryOptions>;
-
 export interface AppendConfig {
   maxAppendBytes: number;
   flushIntervalMs: number;
@@ -105,34 +93,12 @@ export interface AppendConfig {
   creation: { mime?: string; headers?: Record<string, string> };
 }
 
-export const DEFAULT_RETRY: Readonly<RetryLimits> = Object.freeze({
-  attempts: 30,
-  maxElapsedMs: 600_000,
-  minDelayMs: 250,
-  maxDelayMs: 30_000,
-});
-
-function resolveRetry(retry: unknown): RetryLimits {
-  assertOptionsObject('retry', retry);
-  const limits = { ...DEFAULT_RETRY, ...(retry as AppendRetryOptions | undefined) };
-  if (limits.attempts !== Infinity) assertInteger('retry.attempts', limits.attempts, 1);
-  if (limits.maxElapsedMs !== Infinity) assertPositiveMs('retry.maxElapsedMs', limits.maxElapsedMs, Number.MAX_SAFE_INTEGER);
-  assertPositiveMs('retry.minDelayMs', limits.minDelayMs);
-  assertPositiveMs('retry.maxDelayMs', limits.maxDelayMs);
-  if (limits.maxDelayMs < limits.minDelayMs) {
-    throw new RangeError(
-      `retry.maxDelayMs must be at least retry.minDelayMs (${limits.minDelayMs}), got ${describeValue(limits.maxDelayMs)}`,
-    );
-  }
-  return limits;
-}
-
 /** The length `resume` demands, if any. */
 function resumePosition(resume: unknown): number | undefined {
   if (typeof resume === 'object' && resume !== null) {
     const { at } = resume as { at?: unknown };
     assertInteger('resume.at', at, 0, MAX_APPENDABLE_OBJECT_BYTES);
-    return at as number;
+    return at;
   }
   if (typeof resume !== 'boolean') {
     throw new TypeError(`resume must be a boolean or an object such as { at: 1024 }, got ${describeValue(resume)}`);

@@ -1,7 +1,44 @@
-import type { RetryLimits } from './options.js';
+import { assertInteger, assertOptionsObject, assertPositiveMs, describeValue } from '../validation.js';
+
+/** How failed requests are retried: appendStream's and followLog's `retry` option. */
+export interface RetryOptions {
+  /** Tries of one request (of one append), the first one included, before giving up. Default 30; `Infinity` for no limit. */
+  attempts?: number;
+  /** How long one request may keep failing, from its first failure, before giving up, in ms. Default 600_000. */
+  maxElapsedMs?: number;
+  /** The shortest wait before a retry, in ms. Default 250. */
+  minDelayMs?: number;
+  /** The longest wait before a retry, in ms. Default 30_000. */
+  maxDelayMs?: number;
+}
+
+export type RetryLimits = Required<RetryOptions>;
+
+export const DEFAULT_RETRY: Readonly<RetryLimits> = Object.freeze({
+  attempts: 30,
+  maxElapsedMs: 600_000,
+  minDelayMs: 250,
+  maxDelayMs: 30_000,
+});
+
+/** The retry limits `retry` gives, defaults filled in; throws a TypeError or RangeError naming the option. */
+export function resolveRetry(retry: unknown): RetryLimits {
+  assertOptionsObject('retry', retry);
+  const limits = { ...DEFAULT_RETRY, ...(retry as RetryOptions | undefined) };
+  if (limits.attempts !== Infinity) assertInteger('retry.attempts', limits.attempts, 1);
+  if (limits.maxElapsedMs !== Infinity) assertPositiveMs('retry.maxElapsedMs', limits.maxElapsedMs, Number.MAX_SAFE_INTEGER);
+  assertPositiveMs('retry.minDelayMs', limits.minDelayMs);
+  assertPositiveMs('retry.maxDelayMs', limits.maxDelayMs);
+  if (limits.maxDelayMs < limits.minDelayMs) {
+    throw new RangeError(
+      `retry.maxDelayMs must be at least retry.minDelayMs (${limits.minDelayMs}), got ${describeValue(limits.maxDelayMs)}`,
+    );
+  }
+  return limits;
+}
 
 /**
- * The retry schedule of one append: exponential backoff with full jitter, bounded by a count of tries
+ * The retry schedule of one request (an append, a poll): exponential backoff with full jitter, bounded by a count of tries
  * and by the time since the first failure. Reads `Date.now` and `Math.random` at each call, so a test's
  * fake clock drives it.
  */

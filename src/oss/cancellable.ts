@@ -34,6 +34,7 @@ function reachingRequests(client: OSS, onRequest: (request: { destroy(error?: Er
     request: (url, args) =>
       new Promise((resolve, reject) => {
         const request = (urllib as Urllib).requestWithCallback(url, args, (error, data, res) =>
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- urllib's error, passed on as it came
           error ? reject(error) : resolve({ data, status: res.statusCode, headers: res.headers, res }),
         );
         if (request) onRequest(request);
@@ -76,6 +77,7 @@ export function sendCancellable<T>(
       },
       (error: unknown) => {
         settle();
+        // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the client's error, passed on as it came
         reject(error);
       },
     );
