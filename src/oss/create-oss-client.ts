@@ -13,6 +13,7 @@ import {
   maskedEndpoint,
   REGION_RULE,
 } from './names.js';
+import { credentialMatcher } from './credentials.js';
 import { assertCredential, assertFollowsRule } from './validation.js';
 
 /** How long one upload may take before the client gives up on it. */
@@ -37,19 +38,16 @@ type Show = (value: unknown) => string;
 const HOLDS_CREDENTIAL = 'a value that contains a credential';
 
 /**
- * describeValue, unless the value holds a credential (variables swapped in CI, a token pasted into an
- * endpoint): then only that it does, in any case, since hosts are lowercased on their way to a message.
+ * describeValue, unless the value holds a credential by the rule of credentials.ts (variables swapped in CI,
+ * a token pasted into an endpoint): then only that it does.
  */
 function shownWithout(credentials: readonly unknown[]): Show {
-  const secrets = credentials.filter((value): value is string => typeof value === 'string' && value !== '');
+  const { holds } = credentialMatcher(credentials);
   return (value) => {
     const shown = describeValue(value);
     // A URL's href in full: describeValue shortens the strings inside an object.
     const raw = typeof value === 'string' ? value : value instanceof URL ? value.href : shown;
-    const holdsSecret = secrets.some((secret) =>
-      [raw, shown].some((text) => text.toLowerCase().includes(secret.toLowerCase())),
-    );
-    return holdsSecret ? HOLDS_CREDENTIAL : shown;
+    return holds(raw) || holds(shown) ? HOLDS_CREDENTIAL : shown;
   };
 }
 

@@ -3,7 +3,10 @@ import { parseCommand } from '../../src/cli/arguments.js';
 import { FLAGS, USAGE } from '../../src/cli/usage.js';
 import { runInProcess } from './helpers.js';
 
-const FULL = { OSS_ACCESS_KEY_ID: 'id', OSS_ACCESS_KEY_SECRET: 'top-secret-value', OSS_BUCKET: 'b-1', OSS_REGION: 'oss-cn-hangzhou' };
+// Credentials of real length (key IDs 24 characters, secrets 30): a shorter one is searched for only as a whole value.
+const KEY_ID = 'LTAI5tUsAgEtEsTkEyId0001';
+const SECRET = 'top-secret-value-of-30-chars-x';
+const FULL = { OSS_ACCESS_KEY_ID: KEY_ID, OSS_ACCESS_KEY_SECRET: SECRET, OSS_BUCKET: 'b-1', OSS_REGION: 'oss-cn-hangzhou' };
 const environments = {
   full: FULL,
   'no credentials': { OSS_BUCKET: 'b-1', OSS_REGION: 'oss-cn-hangzhou' },
@@ -30,10 +33,10 @@ describe('a usage error exits 2 with one line that says what to fix, and a hint'
       /--heartbeat-after must be at most 84704ms .* got "85s"/],
     ['an idle limit no heartbeat fits in', ['--idle-limit', '2', 'k'], 'full', /--idle-limit must be longer than 2ms: no heartbeat fits in less, got "2"/],
     ['an empty filler', ['--filler', '', 'k'], 'full', /--filler must not be empty/],
-    ['a valid bucket name holding the secret', ['--bucket', 'b-top-secret-value', 'k'], 'full',
+    ['a valid bucket name holding the secret', ['--bucket', `b-${SECRET}`, 'k'], 'full',
       /^heartbeat-put: --bucket must not hold a configured secret or token \(are two variables swapped\?\)$/],
     // What createOssClient still refuses is a usage error too, though it checks the access key ID as well.
-    ['a bucket name holding the access key ID', ['--bucket', 'logs-id', 'k'], 'full', /bucket must not hold a credential/],
+    ['a bucket name holding the access key ID', ['--bucket', `logs-${KEY_ID.toLowerCase()}`, 'k'], 'full', /bucket must not hold a credential/],
     ['missing credentials', ['k'], 'no credentials', /missing credentials: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET/],
     ['a missing bucket', ['k'], 'no bucket', /missing bucket: pass --bucket or set OSS_BUCKET/],
     ['a missing endpoint', ['k'], 'no endpoint', /missing endpoint: pass --endpoint or --region/],

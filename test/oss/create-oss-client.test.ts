@@ -78,3 +78,59 @@ describe('createOssClient', () => {
     expect(byRegion.options.endpoint.href).toBe('https://oss-cn-hangzhou.aliyuncs.com/');
   });
 });
+
+/*
+ * The credential rule (src/oss/credentials.ts): a bucket, endpoint or region holds a credential when it
+ * contains one of 16 characters or more, in any case, as given or percent-encoded, or equals a shorter one.
+ * Real credentials are that long; test values are shorter, and ordinary names contain them.
+ */
+describe('createOssClient refuses a value that holds a credential, and only then', () => {
+  const SECRET = 'Zq9SeCrEt7Xw2Kp4Lm8Nb6Vc5Hj3Tr'; // 30 characters, as an AccessKey secret
+  const KEY_ID = 'LTAI5tKeYiDnOtShOwN4x2Qp'; // 24, as an AccessKey ID
+  const TOKEN = 'CAIS+StS/ToKeN9q8w7e6r5t4y3u2i1o0p+Aa/Bb=Cc+Dd/Ee=='; // STS tokens hold '+', '/' and '='
+  const real = { accessKeyId: KEY_ID, accessKeySecret: SECRET, stsToken: TOKEN };
+
+  /** The refusal's message, with any credential in it named instead: a failing test prints none. */
+  function refusal(options: Partial<OssClientOptions>): string {
+    try {
+      create(options);
+      return 'none';
+    } catch (error) {
+      const { message } = error as Error;
+      return [SECRET, KEY_ID, TOKEN, encodeURIComponent(TOKEN)].some((value) => message.toLowerCase().includes(value.toLowerCase()))
+        ? 'a message that shows a credential'
+        : message;
+    }
+  }
+  const holds = (name: string): string =>
+    `${name} must not hold a credential (are two variables swapped?), got a value that contains a credential`;
+
+  it.each<[string, Partial<OssClientOptions>]>([
+    ["LocalStack's test/test, bucket test-logs", { accessKeyId: 'test', accessKeySecret: 'test', bucket: 'test-logs' }],
+    ['id/sk, bucket logs-sk', { accessKeyId: 'id', accessKeySecret: 'sk', bucket: 'logs-sk' }],
+    ['key ID local, endpoint http://localhost:4566', { accessKeyId: 'local', endpoint: 'http://localhost:4566' }],
+    ['key ID cn, region oss-cn-hangzhou', { accessKeyId: 'cn', endpoint: undefined, region: 'oss-cn-hangzhou' }],
+    ['a 15-character secret in a bucket name', { accessKeySecret: 'fifteen-chars-x', bucket: 'logs-fifteen-chars-x' }],
+    ['a short token in an endpoint', { stsToken: 'tok', endpoint: 'http://tok.example.com' }],
+  ])('accepts %s', (_what, options) => {
+    expect(refusal(options)).toBe('none');
+  });
+
+  it.each<[string, Partial<OssClientOptions>, string]>([
+    ['a 30-character secret as the bucket name, lowercased', { ...real, bucket: SECRET.toLowerCase() }, 'bucket'],
+    ['a 30-character secret inside a bucket name', { ...real, bucket: `logs-${SECRET.toLowerCase()}` }, 'bucket'],
+    ['a 24-character key ID inside a bucket name', { ...real, bucket: `logs-${KEY_ID.toLowerCase()}` }, 'bucket'],
+    ['a 30-character secret as the region', { ...real, region: SECRET }, 'region'],
+    ['a 30-character secret in capitals inside a region', { ...real, region: `oss-${SECRET.toUpperCase()}` }, 'region'],
+    ['a 30-character secret as an endpoint host', { ...real, endpoint: `https://${SECRET.toLowerCase()}.example.com` }, 'endpoint'],
+    ['a 30-character secret as an endpoint password', { ...real, endpoint: `https://id:${SECRET}@oss.example.com` }, 'endpoint'],
+    ['an STS token percent-encoded in an endpoint query', { ...real, endpoint: `https://oss.example.com/?t=${encodeURIComponent(TOKEN)}` }, 'endpoint'],
+    ['an STS token in a URL endpoint', { ...real, endpoint: new URL(`https://oss.example.com/?t=${TOKEN}`) }, 'endpoint'],
+    ['a 16-character secret inside a bucket name', { accessKeySecret: 'sixteen-chars-xy', bucket: 'logs-sixteen-chars-xy' }, 'bucket'],
+    // Swapped variables, whatever the length.
+    ['a 4-character secret as the bucket name', { accessKeyId: 'test', accessKeySecret: 'test', bucket: 'test' }, 'bucket'],
+    ['a 2-character key ID as the region, in capitals', { accessKeyId: 'cn', endpoint: undefined, region: 'CN' }, 'region'],
+  ])('refuses %s', (_what, options, name) => {
+    expect(refusal(options)).toBe(holds(name));
+  });
+});
