@@ -121,6 +121,46 @@ function checkModeOf(given: (name: string) => boolean): void {
   }
 }
 
+/** Edits (insert, delete, replace, swap two neighbours) from `a` to `b`: the optimal string alignment distance. */
+function editDistance(a: string, b: string): number {
+  // rows[i][j]: the distance between a's first i and b's first j characters.
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, rows[i - 2]![j - 2]! + 1);
+      rows[i]![j] = best;
+    }
+  }
+  return rows[a.length]![b.length]!;
+}
+
+/** The flag `name` most likely meant: the nearest in the flag table, if a slip of one or two characters away. */
+function closestFlag(name: string): string | undefined {
+  const most = Math.min(2, Math.max(1, Math.floor(name.length / 3)));
+  let closest: { flag: string; distance: number } | undefined;
+  for (const { name: flag } of FLAGS) {
+    const distance = editDistance(name.toLowerCase(), flag);
+    if (distance <= most && (closest === undefined || distance < closest.distance)) closest = { flag, distance };
+  }
+  return closest?.flag;
+}
+
+/** parseArgs's own message names no flag to use instead: this one names the nearest, when one is near. */
+function unknownOptionError(argv: string[], error: Error): UsageError {
+  const { tokens } = parseArgs({ args: argv, options: PARSE_OPTIONS, allowPositionals: true, strict: false, tokens: true });
+  const unknown = tokens.find((token) => token.kind === 'option' && !Object.hasOwn(PARSE_OPTIONS, token.name));
+  if (unknown?.kind !== 'option') return new UsageError(oneLine(error));
+  const meant = unknown.rawName.startsWith('--') ? closestFlag(unknown.name) : undefined;
+  return new UsageError(`unknown option '${unknown.rawName}'${meant === undefined ? '' : `; did you mean '--${meant}'?`}`);
+}
+
+/** Node's parseArgs messages can span lines; a usage error is one. */
+function oneLine(error: Error): string {
+  return error.message.replace(/\s*\n\s*/g, ' ');
+}
+
 /** Reads the command line and the environment; throws UsageError for anything the user must fix. */
 export function parseCommand(argv: string[], env: NodeJS.ProcessEnv): Command {
   const secrets = secretsOf(env);
@@ -129,8 +169,8 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv): Command {
   try {
     ({ values, positionals } = parseArgs({ args: argv, options: PARSE_OPTIONS, allowPositionals: true, strict: true }));
   } catch (error) {
-    // Node's parseArgs messages can span lines; a usage error is one.
-    throw new UsageError((error as Error).message.replace(/\s*\n\s*/g, ' '));
+    if ((error as { code?: unknown }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') throw unknownOptionError(argv, error as Error);
+    throw new UsageError(oneLine(error as Error));
   }
   const text = (name: string): string | undefined => {
     const value = values[name];

@@ -19,7 +19,16 @@ describe('a usage error exits 2 with one line that says what to fix, and a hint'
   const cases: Array<[string, string[], keyof typeof environments, RegExp]> = [
     ['no key', [], 'full', /missing <object-key>/],
     ['two keys', ['a', 'b'], 'full', /expected one <object-key>, got 2/],
-    ['an unknown option', ['--nope', 'k'], 'full', /Unknown option '--nope'/],
+    // An unknown flag names the nearest one when it is a slip of a character or two away (the flag table in usage.ts).
+    ['an unknown option far from every flag', ['--nope', 'k'], 'full', /^heartbeat-put: unknown option '--nope'$/],
+    ['an unknown option one letter short', ['--resum', 'k'], 'full', /^heartbeat-put: unknown option '--resum'; did you mean '--resume'\?$/],
+    ['an unknown option with two letters swapped', ['--append', '--quite', 'k'], 'full',
+      /^heartbeat-put: unknown option '--quite'; did you mean '--quiet'\?$/],
+    ['an unknown option with a value', ['--endpont=https://oss.example.com', 'k'], 'full',
+      /^heartbeat-put: unknown option '--endpont'; did you mean '--endpoint'\?$/],
+    ['an unknown option in capitals', ['--Region', 'oss-cn-hangzhou', 'k'], 'full', /^heartbeat-put: unknown option '--Region'; did you mean '--region'\?$/],
+    ['an unknown short option', ['-x', 'k'], 'full', /^heartbeat-put: unknown option '-x'$/],
+    ['an unknown option named like an object property', ['--constructor', 'k'], 'full', /^heartbeat-put: unknown option '--constructor'$/],
     ['a key with a leading slash', ['/k'], 'full', /<object-key> must be .* got "\/k"/],
     ['a bad duration', ['--idle-limit', '1x', 'k'], 'full', /--idle-limit must be a positive duration .* got "1x"/],
     ['a zero duration', ['--idle-limit', '0', 'k'], 'full', /--idle-limit must be a positive duration .* got "0"/],
