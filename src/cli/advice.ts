@@ -7,6 +7,7 @@ import type {
   ResumeMismatchError,
   UploadErrorExplanation,
 } from 'heartbeat-readable/oss';
+import { uploadContextOf } from 'heartbeat-readable/oss';
 import { describeFailure } from '../oss/append/errors.js';
 import type { PutCommand } from './arguments.js';
 import { firstLineOf, formatDuration, formatSize } from './format.js';
@@ -24,19 +25,38 @@ function causeOf(error: unknown): string {
   return describeFailure((error as { cause?: unknown } | null)?.cause);
 }
 
+/** A measured time, in seconds to a tenth: 5.0s. */
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)}s`;
+}
+
+/**
+ * What the upload saw before the server ended it (putStreamWithHeartbeat's context): a silence that came
+ * before the first heartbeat was due, or one the heartbeats should have ended but for a late filler.
+ */
+function idleCloseAdvice({ heartbeatAfterMs }: PutCommand, error: unknown): string {
+  const { heartbeats = 0, silentMs, maxSilenceMs } = uploadContextOf(error) ?? {};
+  const closed = `the server closed the connection ${silentMs === undefined ? 'during a silence' : `after ${seconds(silentMs)} of silence`}`;
+  if (heartbeats === 0) {
+    return (
+      `${closed}, before the first heartbeat (due after ${formatDuration(heartbeatAfterMs)}): a server or proxy on the way ` +
+      'ends idle requests sooner. Set --idle-limit to its limit, or lower --heartbeat-after.'
+    );
+  }
+  return (
+    `${closed}, though ${heartbeats === 1 ? 'a heartbeat' : `${heartbeats} heartbeats`} had gone out: the next one came ` +
+    `later than the heartbeats allow (${seconds(maxSilenceMs ?? heartbeatAfterMs)}), as when the machine is overloaded. ` +
+    'Lower --heartbeat-after, or set --idle-limit to the limit of the server or proxy on the way.'
+  );
+}
+
 /**
  * The command's advice for each kind explainUploadError names. The library's own messages name its
  * API (createOssClient, maxUploadMs, resume: true); a command's user changes flags. A kind missing here is
  * told in the library's words. With --append, what is stored follows the advice.
  */
 const ADVICE = new Map<string, Advice>([
-  [
-    'server-idle-close',
-    ({ heartbeatAfterMs }) =>
-      `the server closed the connection during a silence, though a heartbeat went after ${formatDuration(heartbeatAfterMs)} ` +
-      'of silence: a server or proxy on the way ends idle requests sooner. Set --idle-limit to its limit, ' +
-      'or lower --heartbeat-after.',
-  ],
+  ['server-idle-close', idleCloseAdvice],
   [
     'request-time-limit',
     () =>
@@ -111,7 +131,7 @@ const ADVICE = new Map<string, Advice>([
     ({ append }, error) => {
       const { attempts, elapsedMs } = fieldsOf<AppendGaveUpError>(error);
       return (
-        `OSS stayed unreachable or failing for ${((elapsedMs ?? 0) / 1000).toFixed(1)} s and ${attempts} tries (the last: ` +
+        `OSS stayed unreachable or failing for ${seconds(elapsedMs ?? 0)} and ${attempts} tries (the last: ` +
         `${causeOf(error)}), past --retry-for (now ${formatDuration(append?.retryForMs ?? 0)}). Raise --retry-for to ride out ` +
         'longer outages; a later run continues the object with --resume.'
       );

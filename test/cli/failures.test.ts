@@ -13,6 +13,7 @@ import {
   ResumeMismatchError,
 } from '../../src/oss/index.js';
 import type { AppendErrorKind } from '../../src/oss/append/explain.js';
+import { attachUploadContext, type UploadContext } from '../../src/oss/upload-context.js';
 import type { LocalOss } from '../../src/testing/index.js';
 import { muteUrllibWarnings, useLocalOss, WAIT } from '../oss/helpers.js';
 import { bodyStarted, ossEnv, runInProcess } from './helpers.js';
@@ -29,7 +30,8 @@ describe("a failed upload's line names the flag to change, never the library's A
   const command = parseCommand(['--idle-limit', '90s', '--heartbeat-after', '45s', '--max-upload', '90m', '--local', 'k'], {}) as PutCommand;
   // Each row: the kind explainUploadError named, and what the command's line must say about it.
   const rows: Array<[kind: string, advice: RegExp]> = [
-    ['server-idle-close', /heartbeat went after 45s of silence.*Set --idle-limit to its limit, or lower --heartbeat-after/],
+    // Without the upload's context: no silence measured, no heartbeat known to have gone out.
+    ['server-idle-close', /^the server closed the connection during a silence, before the first heartbeat \(due after 45s\).*Set --idle-limit to its limit, or lower --heartbeat-after/],
     ['request-time-limit', /heartbeats cannot help\. Use --append: it sends the input in short appends/],
     ['client-socket-timeout', /inactivity timeout \(--max-upload, now 90m\).*Raise --max-upload/],
     ['response-timeout', /longer than --max-upload \(now 90m\).*Raise --max-upload/],
@@ -71,6 +73,31 @@ describe("a failed upload's line names the flag to change, never the library's A
   });
 });
 
+describe('server-idle-close says what the upload saw: the silence, and whether a heartbeat had gone out', () => {
+  const command = parseCommand(['--local', 'k'], {}) as PutCommand;
+  const closedWith = (context: Partial<UploadContext>): Error => {
+    const error = new Error('socket hang up');
+    attachUploadContext(error, { elapsedMs: 6_000, silentMs: 5_012, sinceDataMs: 5_012, heartbeats: 0, maxSilenceMs: undefined, ...context });
+    return error;
+  };
+
+  it('no heartbeat sent: the silence ended before the first was due', () => {
+    expect(adviceFor({ kind: 'server-idle-close', message: '' }, command, closedWith({}))).toBe(
+      'the server closed the connection after 5.0s of silence, before the first heartbeat (due after 30s): a server or ' +
+        'proxy on the way ends idle requests sooner. Set --idle-limit to its limit, or lower --heartbeat-after.',
+    );
+  });
+
+  it('heartbeats sent, the next one late: the silence outlasted what they allow', () => {
+    const error = closedWith({ silentMs: 40_000, heartbeats: 3, maxSilenceMs: 31_875 });
+    expect(adviceFor({ kind: 'server-idle-close', message: '' }, command, error)).toBe(
+      'the server closed the connection after 40.0s of silence, though 3 heartbeats had gone out: the next one came later ' +
+        'than the heartbeats allow (31.9s), as when the machine is overloaded. Lower --heartbeat-after, or set --idle-limit ' +
+        'to the limit of the server or proxy on the way.',
+    );
+  });
+});
+
 describe('every appendStream error kind has a line that names the flag to change', () => {
   const command = parseCommand(['--append', '--retry-for', '90s', '--local', 'logs/k.log'], {}) as PutCommand;
   const account = { objectName: 'logs/k.log', storedBytes: 7, unconfirmedBytes: 0, unsentBytes: 0, position: 7, appends: 1, retries: 0 };
@@ -87,7 +114,7 @@ describe('every appendStream error kind has a line that names the flag to change
     ['append-conflict', new AppendConflictError({ length: 14, crc64: '1' }, { length: 14, crc64: '2' }, account),
       /^the content of logs\/k\.log is not what this run appended \(CRC-64 2, expected 1\)/],
     ['append-gave-up', new AppendGaveUpError(12, 90_400, unavailable, account),
-      /^OSS stayed unreachable or failing for 90\.4 s and 12 tries \(the last: ServiceUnavailableError ServiceUnavailable HTTP 503\), past --retry-for \(now 90s\)\. Raise --retry-for .* --resume\.$/],
+      /^OSS stayed unreachable or failing for 90\.4s and 12 tries \(the last: ServiceUnavailableError ServiceUnavailable HTTP 503\), past --retry-for \(now 90s\)\. Raise --retry-for .* --resume\.$/],
     ['append-refused', new AppendRefusedError(denied, account),
       /^OSS refused a request \(AccessDeniedError AccessDenied HTTP 403\), and retrying cannot help\. .*--bucket/],
     ['object-too-large', new ObjectTooLargeError(5 * 2 ** 30, 100, account), /past 5GiB, OSS's limit for an appendable object\. Continue the log in a new key\.$/],
@@ -142,12 +169,14 @@ describe('failures end with exit 1 and one line', () => {
     expect(local.stats().stored).toBe(0);
   });
 
-  it('a server idle limit shorter than the heartbeats: server-idle-close, naming --idle-limit and --heartbeat-after', async () => {
-    const local = await server(300);
-    const { code, stderr } = await runInProcess(['k.log'], ossEnv(local), ['start\n', bodyStarted(local), 1_000, 'end\n']).done;
+  it('a 5 s server idle limit, the default --idle-limit: server-idle-close, after 5 s of silence and no heartbeat', async () => {
+    const local = await server(5_000);
+    const { code, stderr } = await runInProcess(['k.log'], ossEnv(local), ['start\n', bodyStarted(local), 6_000, 'end\n']).done;
 
     expect(code).toBe(1);
-    expect(stderr).toMatch(/^heartbeat-put: upload of k\.log failed \(server-idle-close\): .*--idle-limit.*--heartbeat-after\.\n$/);
+    expect(stderr).toMatch(
+      /^heartbeat-put: upload of k\.log failed \(server-idle-close\): the server closed the connection after 5\.\ds of silence, before the first heartbeat \(due after 30s\): .*--idle-limit.*--heartbeat-after\.\n$/,
+    );
     expect(stderr).not.toMatch(LIBRARY_WORDS);
     expect(local.stats()).toMatchObject({ stored: 0, idleClosed: 1 });
   });
