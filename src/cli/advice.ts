@@ -58,6 +58,15 @@ function idleCloseAdvice({ heartbeatAfterMs }: PutCommand, error: unknown): stri
 const ADVICE = new Map<string, Advice>([
   ['server-idle-close', idleCloseAdvice],
   [
+    'connection-refused',
+    ({ target }) =>
+      `nothing accepted the connection at the endpoint (connection refused), so nothing was stored. ${
+        target.kind === 'local'
+          ? 'The embedded local OSS server stopped listening: a bug in heartbeat-put.'
+          : 'Check --endpoint or --region (OSS_ENDPOINT, OSS_REGION), and if the endpoint is a local server, that it is running.'
+      }`,
+  ],
+  [
     'request-time-limit',
     () =>
       'a server or proxy on the way limits how long one request may last, whether bytes flow or not, ' +

@@ -11,6 +11,7 @@ type StreamErrorKind =
   | 'source-error'
   | 'aborted'
   | 'unconfirmed-success'
+  | 'connection-refused'
   | 'other';
 
 export type UploadErrorKind = StreamErrorKind | AppendErrorKind;
@@ -126,6 +127,8 @@ function diagnose(error: unknown): Diagnosis {
   if (/\bsocketCloseListener\b/.test(fullText)) return diagnosis('client-socket-timeout');
   // agentkeepalive 4 destroys a timed-out active socket with its own error.
   if (code === 'ERR_SOCKET_TIMEOUT' || /^Socket timeout\b/.test(fullText)) return diagnosis('client-socket-timeout');
+  // ali-oss replaces a network error's code with its name: the system code survives only in the text.
+  if (code === 'ECONNREFUSED' || /\bECONNREFUSED\b/.test(fullText)) return diagnosis('connection-refused');
   const end = serverEndOf(fields);
   return diagnosis(end === undefined ? 'other' : kindOfServerEnd(end, context), end);
 }
@@ -142,8 +145,7 @@ function describeOther({ name, code, status, summary, fullText }: ErrorFields, {
       'point again, send shorter requests: append mode (appendStream).'
     );
   }
-  // ali-oss replaces a network error's code with its name: the system code survives only in the text.
-  const networkCode = /\b(ECONNRESET|EPIPE|ETIMEDOUT|ECONNREFUSED)\b/.exec(fullText)?.[1];
+  const networkCode = /\b(ECONNRESET|EPIPE|ETIMEDOUT)\b/.exec(fullText)?.[1];
   if (networkCode) {
     return (
       `The connection failed (${networkCode}) before the upload completed, so nothing was stored. ` +
@@ -227,6 +229,12 @@ function messageFor(error: unknown, diagnosis: Diagnosis): string {
         `The upload was answered with success${fields?.status ? ` (HTTP ${fields.status})` : ''} but without an ETag ` +
         'or an x-oss-request-id: OSS did not confirm it. A proxy in front of OSS may have cut the body and answered ' +
         'itself; treat the object as not stored, and look at the limits of that proxy.'
+      );
+    case 'connection-refused':
+      return (
+        'Nothing accepted the connection at the endpoint (ECONNREFUSED), so nothing was sent or stored: the endpoint ' +
+        'or region names a host and port where no server listens. Check them, and that the server (a local one in a ' +
+        'test) is running; heartbeats and timeouts play no part.'
       );
     case 'other':
       return fields ? describeOther(fields, diagnosis) : `The upload failed with a non-error value of type ${typeof error}.`;

@@ -3,6 +3,7 @@ import { adviceFor } from '../../src/cli/advice.js';
 import { parseCommand, type PutCommand } from '../../src/cli/arguments.js';
 import {
   AppendConflictError,
+  createOssClient,
   AppendGaveUpError,
   AppendRefusedError,
   explainUploadError,
@@ -16,7 +17,7 @@ import type { AppendErrorKind } from '../../src/oss/append/explain.js';
 import { attachUploadContext, type UploadContext } from '../../src/oss/upload-context.js';
 import type { LocalOss } from '../../src/testing/index.js';
 import { muteUrllibWarnings, useLocalOss, WAIT } from '../oss/helpers.js';
-import { bodyStarted, ossEnv, runInProcess } from './helpers.js';
+import { bodyStarted, ossEnv, refusingEndpoint, runInProcess } from './helpers.js';
 
 muteUrllibWarnings();
 const oss = useLocalOss();
@@ -38,6 +39,7 @@ describe("a failed upload's line names the flag to change, never the library's A
     ['source-error', /^reading standard input failed \(EIO: i\/o error, read\), so nothing was stored/],
     ['aborted', /cancelled before the input ended, so nothing was stored/],
     ['unconfirmed-success', /answered success without OSS's evidence.*point --endpoint \(or --region\) at OSS itself/],
+    ['connection-refused', /^nothing accepted the connection at the endpoint \(connection refused\), so nothing was stored\. The embedded/],
   ];
 
   it.each(rows)('%s', (kind, advice) => {
@@ -179,6 +181,28 @@ describe('failures end with exit 1 and one line', () => {
     );
     expect(stderr).not.toMatch(LIBRARY_WORDS);
     expect(local.stats()).toMatchObject({ stored: 0, idleClosed: 1 });
+  });
+
+  it('a refused connection: connection-refused, naming --endpoint and --region, not idle proxies', async () => {
+    const endpoint = await refusingEndpoint();
+    const env = { OSS_ACCESS_KEY_ID: 'id', OSS_ACCESS_KEY_SECRET: 'sk', OSS_BUCKET: 'logs', OSS_ENDPOINT: endpoint };
+    const { code, stderr } = await runInProcess(['k.log'], env, ['x']).done;
+
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      'heartbeat-put: upload of k.log failed (connection-refused): nothing accepted the connection at the endpoint ' +
+        '(connection refused), so nothing was stored. Check --endpoint or --region (OSS_ENDPOINT, OSS_REGION), and if the ' +
+        'endpoint is a local server, that it is running.\n',
+    );
+  });
+
+  it("the library names a refused connection's kind, in its own words", async () => {
+    const client = createOssClient({ accessKeyId: 'id', accessKeySecret: 'sk', bucket: 'logs', endpoint: await refusingEndpoint() });
+    const error: unknown = await client.put('k.log', Buffer.from('x')).catch((caught: unknown) => caught);
+    const { kind, message } = explainUploadError(error);
+    expect(kind).toBe('connection-refused');
+    expect(message).toMatch(/^Nothing accepted the connection at the endpoint \(ECONNREFUSED\), so nothing was sent or stored/);
+    expect(message).not.toMatch(/idle|proxy|keep heartbeats/);
   });
 
   it('an upload longer than --max-upload: response-timeout, naming --max-upload', async () => {
