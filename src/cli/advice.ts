@@ -170,6 +170,12 @@ const ADVICE = new Map<string, Advice>([
     },
   ],
   [
+    'log-complete',
+    ({ key }) =>
+      `${key} was marked complete by the run that wrote it, and appending would change a finished log under its ` +
+      'readers. Pass --reopen to continue it anyway, or choose a new key.',
+  ],
+  [
     'object-too-large',
     ({ key, append }, error) => {
       const { limitBytes, cause } = fieldsOf<ObjectTooLargeError>(error);

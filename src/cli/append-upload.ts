@@ -76,7 +76,10 @@ export async function appendUpload(upload: Upload, settings: AppendSettings): Pr
     }
     if (!command.quiet) {
       const object = result.position === result.bytes ? '' : `, the object is ${count(result.position, 'byte')}`;
-      const checksum = result.position === 0 ? '; the input was empty, so no object was created' : `, CRC-64 ${result.crc64 ?? 'unknown'}`;
+      const checksum =
+        result.position === 0
+          ? '; the input was empty, so no object was created'
+          : `, CRC-64 ${result.crc64}, ${result.complete ? 'marked complete' : `not marked complete (${result.incompleteReason})`}`;
       voice.say(
         `appended ${command.key}${whereStored(upload)}: ${result.bytes} bytes stored${object}, ${count(result.appends, 'append')}, ` +
           `${count(result.retries, 'retry', 'retries')}, ${secondsSince(upload)}${checksum}`,

@@ -41,8 +41,8 @@ export type Target =
 
 /** How --append uploads: appendStream's options, as the flags set them. */
 export interface AppendSettings {
-  /** appendStream's resume: --resume-at gives the length the object must have. */
-  resume: boolean | { at: number };
+  /** appendStream's resume: --resume-at gives the length the object must have, --reopen lets a completed log go on. */
+  resume: boolean | { at: number | undefined; reopen: boolean };
   flushIntervalMs: number;
   maxAppendBytes: number;
   maxBufferedBytes: number;
@@ -215,7 +215,7 @@ export function parseCommand(argv: string[], env: NodeJS.ProcessEnv): Command {
     secrets,
   );
   const resumeAt = byteCount('resume-at', text('resume-at'), secrets);
-  const resume = resumeAt === undefined ? on('resume') : { at: resumeAt };
+  const resume = resumeAt === undefined && !on('reopen') ? on('resume') : { at: resumeAt, reopen: on('reopen') };
   const append = on('append') ? appendSettings(resume, duration, (option) => sizeOf(option, text(option), secrets)) : undefined;
 
   const target: Target = on('local')

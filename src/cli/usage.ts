@@ -49,6 +49,7 @@ const SECTIONS: Array<{ title: string; flags: FlagSpec[] }> = [
       { name: 'append', help: 'append the input in batches; an existing object is refused' },
       { name: 'resume', mode: 'append', help: 'continue an existing object at its end, as a restarted build would' },
       { name: 'resume-at', value: '<bytes>', mode: 'append', help: 'continue it only if it is this long (what was shipped)' },
+      { name: 'reopen', mode: 'append', help: 'continue it even if its writer marked it complete' },
       {
         name: 'flush-interval',
         value: '<duration>',

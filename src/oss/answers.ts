@@ -14,7 +14,7 @@ export class NotOssAnswerError extends Error {
   readonly code = NOT_OSS_ANSWER;
 
   constructor(
-    readonly request: 'append' | 'HEAD',
+    readonly request: 'append' | 'HEAD' | 'GET' | 'tagging',
     readonly status: number,
     readonly missing: string,
   ) {
@@ -130,6 +130,11 @@ export function confirmedAppend({ status, headers }: Answer): { length: number; 
   if (length === undefined) throw new NotOssAnswerError('append', status, 'a numeric x-oss-next-append-position');
   if (crc64 === undefined) throw new NotOssAnswerError('append', status, 'a numeric x-oss-hash-crc64ecma');
   return { length, crc64 };
+}
+
+/** Checks that OSS sent a successful answer (a GET, a tagging request): its request id. */
+export function answerFromOss(request: NotOssAnswerError['request'], { status, headers }: Answer): void {
+  if (!fromOss(header(headers, 'x-oss-request-id'))) throw new NotOssAnswerError(request, status, 'an x-oss-request-id');
 }
 
 /** An object as a HEAD showed it; `type` undefined: there is no such object. */

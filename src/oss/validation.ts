@@ -1,4 +1,5 @@
 import type OSS from 'ali-oss';
+import type { TaggingCalls } from './tagging.js';
 import { describeValue } from '../validation.js';
 import { brokenObjectNameRule } from './names.js';
 
@@ -38,8 +39,8 @@ export function assertFollowsRule(
 }
 
 /** `methods`: the client methods the caller uses. */
-export function assertClient(client: unknown, methods: readonly (keyof OSS)[]): asserts client is OSS {
-  if (methods.some((method) => typeof (client as Partial<OSS> | null | undefined)?.[method] !== 'function')) {
+export function assertClient(client: unknown, methods: readonly (keyof (OSS & TaggingCalls))[]): asserts client is OSS {
+  if (methods.some((method) => typeof (client as Partial<OSS & TaggingCalls> | null | undefined)?.[method] !== 'function')) {
     // Not describeValue: an options object passed by mistake would print its accessKeySecret.
     throw new TypeError(`client must be an ali-oss client, got ${client === null ? 'null' : typeof client}`);
   }

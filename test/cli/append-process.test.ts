@@ -33,7 +33,7 @@ describe.concurrent('heartbeat-put --append as a build runner uses it: a real pr
       { live: '[1/2] compile\n', running: true },
       { live: '[1/2] compile\n[2/2] test: 87 passed\n', running: true },
     ]);
-    expect(stderr).toMatch(/^heartbeat-put: appended logs\/live\.log: 36 bytes stored, 2 appends, 0 retries, [\d.]+ s, CRC-64 \d+\n$/);
+    expect(stderr).toMatch(/^heartbeat-put: appended logs\/live\.log: 36 bytes stored, 2 appends, 0 retries, [\d.]+ s, CRC-64 \d+, marked complete\n$/);
     expect(local.stats().appends).toBe(2);
   });
 

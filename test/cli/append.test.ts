@@ -28,13 +28,14 @@ describe.concurrent('heartbeat-put --append stores standard input in an appendab
     ]).done;
 
     expect(code).toBe(0);
-    const summary = /^heartbeat-put: appended logs\/build\.log: 26 bytes stored, 2 appends, 0 retries, [\d.]+ s, CRC-64 (\d+)\n$/;
+    const summary = /^heartbeat-put: appended logs\/build\.log: 26 bytes stored, 2 appends, 0 retries, [\d.]+ s, CRC-64 (\d+), marked complete\n$/;
     expect(stderr).toMatch(summary);
     expect(local.getObject('logs/build.log')?.toString()).toBe('step 1 构建\nstep 2 done\n');
     const head = await headers(local, 'logs/build.log');
     expect(head['x-oss-object-type']).toBe('Appendable');
     expect(summary.exec(stderr)![1]).toBe(head['x-oss-hash-crc64ecma']);
     expect(local.stats()).toMatchObject({ appends: 2, stored: 0 });
+    expect(local.getTags('logs/build.log')).toMatchObject({ 'heartbeat-readable:state': 'complete', 'heartbeat-readable:length': '26' });
   });
 
   it('binary input, a character cut between writes, no fillers however long the silence; --tee copies it unchanged', async ({ oss }) => {

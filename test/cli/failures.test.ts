@@ -11,6 +11,7 @@ import {
   ObjectNotAppendableError,
   ObjectTooLargeError,
   ProgressCallbackError,
+  LogCompleteError,
   ResumeMismatchError,
 } from '../../src/oss/index.js';
 import type { AppendErrorKind } from '../../src/oss/append/explain.js';
@@ -127,6 +128,11 @@ describe('every appendStream error kind has a line that names the flag to change
       /^OSS refused an append to logs\/k\.log as too large \(EntityTooLargeError EntityTooLarge HTTP 400\): lower --max-append \(now 1MiB\)/,
     ],
     [
+      'log-complete',
+      new LogCompleteError(12, account),
+      /^logs\/k\.log was marked complete by the run that wrote it, .* Pass --reopen to continue it anyway, or choose a new key\.$/,
+    ],
+    [
       'resume-mismatch',
       new ResumeMismatchError(6, 12, account),
       /^logs\/k\.log is 12 bytes long, not 6 as --resume-at says: nothing was appended, so the log is neither doubled nor cut\./,
@@ -153,6 +159,7 @@ describe('every appendStream error kind has a line that names the flag to change
       'object-too-large': true,
       'progress-callback-threw': true,
       'resume-mismatch': true,
+      'log-complete': true,
     };
     expect(new Set(rows.map(([kind]) => kind))).toEqual(new Set(Object.keys(kinds)));
   });

@@ -5,9 +5,9 @@ import { toNodeReadable } from '../../sources.js';
 import { handled } from '../handled.js';
 import { markSourceError } from '../source-errors.js';
 import { assertClient, assertObjectName } from '../validation.js';
-import { Appender, loadCrc64, STEP_BYTES, type Batch } from './appender.js';
+import { ABORT_CHECK_MS, Appender, loadCrc64, STEP_BYTES, type Batch } from './appender.js';
 import { Batcher } from './batcher.js';
-import { AppendAbortedError, ProgressCallbackError, type AppendStreamError } from './errors.js';
+import { AppendAbortedError, AppendConflictError, ProgressCallbackError, type AppendStreamError } from './errors.js';
 import { attachAppendAccount } from './explain.js';
 import { resolveAppendOptions, type AppendStreamOptions } from './options.js';
 import { yieldToEventLoop } from '../retry.js';
@@ -19,13 +19,20 @@ export interface AppendStreamResult {
   bytes: number;
   /** Appends that landed. */
   appends: number;
-  /** Tries after a failure: a resend or a check of the object's length. */
+  /** Tries after a failure: a resend, a check of the object's length, or a marker request sent again. */
   retries: number;
   /** The object's length, where `resume: true` would continue. */
   position: number;
   /** The object's CRC-64/ECMA-182 as OSS reported it (a decimal string), checked against the bytes this call appended. */
   crc64: string;
+  /** Whether the log is marked complete, with its length and CRC-64, for followers (`markComplete`). */
+  complete: boolean;
+  /** Why it is not: `markComplete: false`, no object (an empty source), or the marker request's failure. */
+  incompleteReason: string | undefined;
 }
+
+/** How long a writer that failed or was aborted tries to mark the log incomplete: the abort's own bound. */
+const MARK_AFTER_FAILURE_MS = ABORT_CHECK_MS;
 
 /**
  * Streams `source` into the object `name` with OSS AppendObject: bounded batches, one in flight, each
@@ -48,19 +55,28 @@ async function run(
   source: HeartbeatSource,
   options: AppendStreamOptions,
 ): Promise<AppendStreamResult> {
-  assertClient(client, ['append', 'head']);
+  const tagged = (options as { markComplete?: unknown } | undefined)?.markComplete !== false;
+  assertClient(client, ['append', 'head', ...(tagged ? (['getObjectTagging', 'putObjectTagging'] as const) : [])]);
   assertObjectName(name);
   const { signal, onProgress, ...limits } = resolveAppendOptions(options);
   const input = toNodeReadable(source);
   let batcher: Batcher | undefined;
   /** The next batch, taken and prepared while the one before is in flight. */
   let ahead: Batch | undefined;
+  let appender: Appender | undefined;
   let succeeded = false;
-  // The caller's signal, or an onProgress that threw: either stops the appends after the one in flight.
+  /** Followers stop on this marker instead of waiting for a log that will not be completed. */
+  let markingIncomplete: Promise<unknown> | undefined;
+  const markIncomplete = (): void => {
+    if (limits.markComplete && appender?.mayMark) markingIncomplete ??= appender.mark({ state: 'incomplete' }, MARK_AFTER_FAILURE_MS);
+  };
+  // The caller's signal, or an onProgress that threw: either stops the appends and cancels the one in flight,
+  // while the log is marked incomplete, side by side: an abort settles within its bound.
   const stopping = new AbortController();
   const stop = (): void => {
     stopping.abort();
     batcher?.stop();
+    markIncomplete();
   };
   signal?.addEventListener('abort', stop, { once: true });
   try {
@@ -69,7 +85,7 @@ async function run(
     const report = (): void => {
       if (onProgress === undefined || callbackFailure !== undefined) return;
       try {
-        const { storedBytes, position, appends, retries } = appender;
+        const { storedBytes, position, appends, retries } = writer;
         onProgress({
           storedBytes,
           position: started ? position : undefined,
@@ -83,36 +99,36 @@ async function run(
         stop();
       }
     };
-    const appender = new Appender(client, name, { ...limits, signal: stopping.signal }, await loadCrc64(), {
+    const writer = (appender = new Appender(client, name, { ...limits, signal: stopping.signal }, await loadCrc64(), {
       pendingBytes: () => (batcher?.pendingBytes ?? 0) + (ahead?.bytes.length ?? 0),
       retried: report,
-    });
+    }));
     const stopped = (): AppendStreamError =>
       callbackFailure === undefined
-        ? new AppendAbortedError(signal?.reason, appender.account())
-        : new ProgressCallbackError(callbackFailure.thrown, appender.account());
+        ? new AppendAbortedError(signal?.reason, writer.account())
+        : new ProgressCallbackError(callbackFailure.thrown, writer.account());
     if (signal?.aborted) throw stopped();
     // Read from the start: the first lines' flush clock runs while the object is looked up.
     const batches = (batcher = new Batcher(input, limits, report));
     const nextBatch = async (): Promise<Batch | undefined> => {
       const bytes = await batches.next().catch((error: unknown) => {
         markSourceError(error);
-        attachAppendAccount(error, appender.account());
+        attachAppendAccount(error, writer.account());
         throw error;
       });
-      return bytes && appender.prepare(bytes);
+      return bytes && writer.prepare(bytes);
     };
-    if (!(await appender.start())) throw stopped();
+    if (!(await writer.start())) throw stopped();
     started = true;
     // A fast source has the next batch due already: it is prepared while the one before is in flight, once
     // a turn of the event loop has let that one's body go out, when it is large enough to matter.
     const prepareAhead = async (sending: Batch): Promise<void> => {
       if (sending.bytes.length > STEP_BYTES) await yieldToEventLoop();
       const bytes = batches.takeIfDue();
-      ahead = bytes && appender.prepare(bytes);
+      ahead = bytes && writer.prepare(bytes);
     };
     for (let batch = await nextBatch(); batch !== undefined; ) {
-      const [stored] = await Promise.all([appender.append(batch), prepareAhead(batch)]);
+      const [stored] = await Promise.all([writer.append(batch), prepareAhead(batch)]);
       if (!stored) break;
       batches.release(batch.bytes.length);
       report();
@@ -120,9 +136,20 @@ async function run(
       ahead = undefined;
     }
     if (stopping.signal.aborted) throw stopped();
+    const { storedBytes, position, crc64 } = writer;
+    const incompleteReason = !limits.markComplete
+      ? 'markComplete is false'
+      : position === 0
+        ? 'there is no object: the source was empty'
+        : await writer.mark({ state: 'complete', length: position, crc64 });
     succeeded = true;
-    const { storedBytes, appends, retries, position, crc64 } = appender;
-    return { name, bytes: storedBytes, appends, retries, position, crc64 };
+    const { appends, retries } = writer;
+    return { name, bytes: storedBytes, appends, retries, position, crc64, complete: incompleteReason === undefined, incompleteReason };
+  } catch (error) {
+    // Another writer's log is not this call's to mark.
+    if (!(error instanceof AppendConflictError)) markIncomplete();
+    await markingIncomplete;
+    throw error;
   } finally {
     signal?.removeEventListener('abort', stop);
     batcher?.dispose();

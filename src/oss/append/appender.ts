@@ -10,11 +10,15 @@ import {
   ObjectExistsError,
   ObjectNotAppendableError,
   ObjectTooLargeError,
+  describeFailure,
+  LogCompleteError,
   ResumeMismatchError,
   type AppendAccount,
 } from './errors.js';
+import { markerIn, withMarker, type LogMarker } from '../log/marker.js';
+import { tagging } from '../tagging.js';
 import { MAX_APPENDABLE_OBJECT_BYTES, type AppendConfig } from './options.js';
-import { confirmedAppend, isNoSuchObject, knownNotApplied, outcomeOf, reportedObject, type ObjectState } from '../answers.js';
+import { answerFromOss, confirmedAppend, isNoSuchObject, knownNotApplied, outcomeOf, reportedObject, type ObjectState } from '../answers.js';
 import { Backoff, sleep, yieldToEventLoop } from '../retry.js';
 
 type Crc64 = (bytes: Buffer, previous: string) => string;
@@ -80,6 +84,8 @@ export class Appender {
   #batch: Batch | undefined;
   /** Whether an answer from OSS gave the object's length: until then the account's position is unknown. */
   #lengthKnown = false;
+  /** start() found where this call writes: from then on the log is this call's to mark. */
+  #started = false;
   /** The abort cancelled the last append mid-request: OSS may still apply it, so a HEAD can show only that it landed. */
   #cancelledMidRequest = false;
 
@@ -112,13 +118,79 @@ export class Appender {
     const { resume, resumeAt } = this.config;
     if (state.type === undefined) {
       if (resumeAt !== undefined && resumeAt !== 0) throw new ResumeMismatchError(resumeAt, undefined, this.account());
-      return true;
+      return (this.#started = true);
     }
     this.position = state.length;
     if (!resume) throw new ObjectExistsError(state.type, state.length, this.account());
     if (state.type !== 'Appendable' || state.crc64 === undefined) throw new ObjectNotAppendableError(state.type, this.account());
     this.crc64 = state.crc64;
     if (resumeAt !== undefined && resumeAt !== state.length) throw new ResumeMismatchError(resumeAt, state.length, this.account());
+    if (this.config.markComplete && !(await this.#reopen())) return false;
+    return (this.#started = true);
+  }
+
+  /** Whether the log may be this call's to mark incomplete: it started writing, and there may be an object. */
+  get mayMark(): boolean {
+    return this.#started && (this.position > 0 || this.unconfirmedBytes > 0);
+  }
+
+  /**
+   * Resuming: a log its writer marked complete is refused unless `reopen`; a marker an earlier run left is
+   * replaced by 'open', so followers do not stop on it. A refused tagging request leaves the log as it is: without
+   * the permission there is no marker to honour. False: aborted.
+   */
+  async #reopen(): Promise<boolean> {
+    try {
+      const tags = await this.#retrying(() => this.#readTags());
+      if (tags === undefined) return false;
+      // Gone since the HEAD: the first append finds out.
+      if (tags === null) return true;
+      const marker = markerIn(tags);
+      if (marker?.state === 'complete' && !this.config.reopen) throw new LogCompleteError(marker.length, this.account());
+      if (marker === undefined || marker.state === 'open') return true;
+      return (await this.#retrying(() => this.#writeTags(withMarker(tags, { state: 'open' })))) !== undefined;
+    } catch (error) {
+      if (error instanceof AppendRefusedError) return true;
+      throw error;
+    }
+  }
+
+  /**
+   * Puts `marker` on the log, keeping its other tags. `boundMs`: one try within that long (a writer that failed);
+   * otherwise retried as appends are. Resolves with why it could not, or undefined once OSS confirmed it.
+   */
+  async mark(marker: LogMarker, boundMs?: number): Promise<string | undefined> {
+    const deadline = boundMs === undefined ? undefined : Date.now() + boundMs;
+    const left = (): number | undefined => (deadline === undefined ? undefined : Math.max(1, deadline - Date.now()));
+    const once = async (): Promise<true> => {
+      const tags = await this.#readTags(left());
+      if (tags === null) throw new Error('the object does not exist');
+      await this.#writeTags(withMarker(tags, marker), left());
+      return true;
+    };
+    try {
+      const done = deadline === undefined ? await this.#retrying(once) : await once();
+      return done ? undefined : 'aborted before the marker was written';
+    } catch (error) {
+      return describeFailure(error instanceof AppendStreamError ? (error.cause ?? error) : error);
+    }
+  }
+
+  /** The object's tags; null: there is no such object. */
+  async #readTags(limitMs?: number): Promise<Record<string, string> | null> {
+    try {
+      const { res, tag } = await this.#send((client, timeout) => tagging(client).getObjectTagging(this.name, { timeout }), limitMs);
+      answerFromOss('tagging', res);
+      return tag;
+    } catch (error) {
+      if (isNoSuchObject(error)) return null;
+      throw error;
+    }
+  }
+
+  async #writeTags(tags: Record<string, string>, limitMs?: number): Promise<true> {
+    const { res } = await this.#send((client, timeout) => tagging(client).putObjectTagging(this.name, tags, { timeout }), limitMs);
+    answerFromOss('tagging', res);
     return true;
   }
 
@@ -237,10 +309,14 @@ export class Appender {
     throw new AppendConflictError(expected, reported, this.account());
   }
 
-  /** Sends one request: cancelled when the signal aborts; after an abort (the check), bounded by ABORT_CHECK_MS. */
-  #send<T>(send: (client: OSS, timeout: number) => Promise<T>): Promise<T> {
+  /**
+   * Sends one request: cancelled when the signal aborts. Bounded by `limitMs` instead where given, and after an
+   * abort (the check) by ABORT_CHECK_MS: those are not cancelled, they are what runs after the abort.
+   */
+  #send<T>(send: (client: OSS, timeout: number) => Promise<T>, limitMs?: number): Promise<T> {
     const { signal, requestTimeoutMs } = this.config;
-    if (signal?.aborted) return sendCancellable(this.client, undefined, ABORT_CHECK_MS, (client) => send(client, ABORT_CHECK_MS));
+    const bound = limitMs ?? (signal?.aborted ? ABORT_CHECK_MS : undefined);
+    if (bound !== undefined) return sendCancellable(this.client, undefined, bound, (client) => send(client, bound));
     return sendCancellable(this.client, signal, requestTimeoutMs + TIMEOUT_GRACE_MS, (client) => send(client, requestTimeoutMs));
   }
 

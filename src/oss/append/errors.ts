@@ -252,3 +252,21 @@ export class ProgressCallbackError extends AppendStreamError {
     );
   }
 }
+
+/** `resume` met a log its writer marked complete, and `resume.reopen` was not given: nothing was appended. */
+export class LogCompleteError extends AppendStreamError {
+  override readonly name = 'LogCompleteError';
+  readonly code = 'ERR_LOG_COMPLETE';
+
+  constructor(
+    readonly markedBytes: number | undefined,
+    account: AppendAccount,
+  ) {
+    super(
+      `${account.objectName} was marked complete by the run that wrote it${markedBytes === undefined ? '' : ` (${markedBytes} bytes)`}: ` +
+        'appending would change a finished log under its followers. Pass resume: { reopen: true } to continue it anyway, ' +
+        'or choose a new name.',
+      account,
+    );
+  }
+}

@@ -8,7 +8,8 @@ export type AppendErrorKind =
   | 'object-exists'
   | 'object-too-large'
   | 'progress-callback-threw'
-  | 'resume-mismatch';
+  | 'resume-mismatch'
+  | 'log-complete';
 
 const KINDS: Record<string, AppendErrorKind | 'aborted'> = {
   ERR_APPEND_CONFLICT: 'append-conflict',
@@ -19,6 +20,7 @@ const KINDS: Record<string, AppendErrorKind | 'aborted'> = {
   ERR_OBJECT_TOO_LARGE: 'object-too-large',
   ERR_APPEND_PROGRESS_CALLBACK: 'progress-callback-threw',
   ERR_RESUME_MISMATCH: 'resume-mismatch',
+  ERR_LOG_COMPLETE: 'log-complete',
   ABORT_ERR: 'aborted',
 };
 

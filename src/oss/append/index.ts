@@ -18,6 +18,7 @@ export {
   ObjectNotAppendableError,
   ObjectTooLargeError,
   ProgressCallbackError,
+  LogCompleteError,
   ResumeMismatchError,
   type AppendAccount,
 } from './errors.js';

@@ -1,7 +1,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { resolveRetry, type RetryLimits, type RetryOptions } from '../retry.js';
-import { assertInteger, assertOptionsObject, assertPositiveMs, assertSignal, describeValue } from '../../validation.js';
+import { assertBoolean, assertInteger, assertOptionsObject, assertPositiveMs, assertSignal, describeValue } from '../../validation.js';
 
 export const DEFAULT_MAX_APPEND_BYTES = 2 ** 20;
 export const DEFAULT_FLUSH_INTERVAL_MS = 1000;
@@ -36,47 +36,55 @@ export interface AppendProgress {
 
 export interface AppendStreamOptions {
   /** The largest append, in bytes. Default 1 MiB. */
-  maxAppendBytes?: number;
+  maxAppendBytes?: number | undefined;
   /**
    * At most one append that is not full per this many ms while output flows, in ms. A line after a silence this
    * long is appended at once; the lines that follow wait until this long after that append. Default 1000.
    */
-  flushIntervalMs?: number;
+  flushIntervalMs?: number | undefined;
   /**
    * The most bytes held (the append in flight included) while OSS is slow or unreachable; beyond it the source
    * is paused. At least `maxAppendBytes`. Default 8 MiB, or `maxAppendBytes` when that is larger.
    */
-  maxBufferedBytes?: number;
+  maxBufferedBytes?: number | undefined;
   /** How long one append or HEAD request may take before its outcome counts as unknown, in ms. Default 60_000. */
-  requestTimeoutMs?: number;
-  retry?: RetryOptions;
+  requestTimeoutMs?: number | undefined;
+  retry?: RetryOptions | undefined;
   /**
-   * Continue an existing appendable object instead of refusing it: `true` at whatever length it has, or
-   * `{ at: n }` only when it is `n` bytes long (a restarted runner that knows what it shipped; `at: 0` also
-   * accepts no object). Otherwise the call rejects with a ResumeMismatchError before appending anything.
+   * Continue an existing appendable object instead of refusing it: `true` at whatever length it has, or an object:
+   * `at: n` continues it only when it is `n` bytes long (a restarted runner that knows what it shipped; `at: 0`
+   * also accepts no object), else the call rejects with a ResumeMismatchError before appending anything;
+   * `reopen: true` continues a log that its writer marked complete (refused otherwise, with a LogCompleteError).
    * Default false.
    */
-  resume?: boolean | { at: number };
+  resume?: boolean | { at?: number | undefined; reopen?: boolean | undefined } | undefined;
+  /**
+   * Once every byte is stored, mark the log complete with its length and CRC-64 (object tags), so followers
+   * (followLog) end; a call that fails or is aborted marks it incomplete where it still can, so they stop. Needs
+   * the oss:GetObjectTagging and oss:PutObjectTagging permissions: without them the call still resolves, with
+   * `complete: false` and the reason. Default true.
+   */
+  markComplete?: boolean | undefined;
   /** Stops after the append in flight settles; what was appended stays in the object. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /**
    * The object's Content-Type, such as `text/plain; charset=utf-8`: ali-oss's `mime`, as putStream takes it, sent
    * with the append that creates the object (position 0), which OSS takes an object's type from. Default: ali-oss's
    * guess from the name's extension.
    */
-  mime?: string;
+  mime?: string | undefined;
   /**
    * More headers for the append that creates the object (x-oss-meta-*, Cache-Control, Content-Disposition...),
    * sent with it alone, as OSS takes an object's metadata from it. Not Content-Length, Content-MD5 or
    * Transfer-Encoding, which appendStream sets for each append, nor Content-Type: that is `mime`.
    */
-  headers?: Record<string, string>;
+  headers?: Record<string, string> | undefined;
   /**
    * Called after each append lands, after each failed try (its retry counted), and when bytes come from the source
    * while none were waiting. A throw stops appending as an abort does, after the append in flight settles; the call
    * rejects with a ProgressCallbackError whose `cause` is what was thrown. Not called again after it threw.
    */
-  onProgress?: (progress: AppendProgress) => void;
+  onProgress?: ((progress: AppendProgress) => void) | undefined;
 }
 
 export interface AppendConfig {
@@ -88,22 +96,26 @@ export interface AppendConfig {
   resume: boolean;
   /** The length `resume: { at }` demands; undefined when any length will do. */
   resumeAt: number | undefined;
+  /** `resume: { reopen: true }`: a log marked complete may be continued. */
+  reopen: boolean;
+  markComplete: boolean;
   signal: AbortSignal | undefined;
   /** mime and headers together, as ali-oss takes them for the append at position 0. */
   creation: { mime?: string; headers?: Record<string, string> };
 }
 
-/** The length `resume` demands, if any. */
-function resumePosition(resume: unknown): number | undefined {
+/** What `resume` asks for: whether to continue an object, at which length, and whether a completed one too. */
+function resolveResume(resume: unknown): { resume: boolean; resumeAt: number | undefined; reopen: boolean } {
   if (typeof resume === 'object' && resume !== null) {
-    const { at } = resume as { at?: unknown };
-    assertInteger('resume.at', at, 0, MAX_APPENDABLE_OBJECT_BYTES);
-    return at;
+    const { at, reopen = false } = resume as { at?: unknown; reopen?: unknown };
+    if (at !== undefined) assertInteger('resume.at', at, 0, MAX_APPENDABLE_OBJECT_BYTES);
+    assertBoolean('resume.reopen', reopen);
+    return { resume: true, resumeAt: at, reopen };
   }
   if (typeof resume !== 'boolean') {
     throw new TypeError(`resume must be a boolean or an object such as { at: 1024 }, got ${describeValue(resume)}`);
   }
-  return undefined;
+  return { resume, resumeAt: undefined, reopen: false };
 }
 
 /** The headers appendStream sets for each append itself, lowercase. */
@@ -159,6 +171,7 @@ export function resolveAppendOptions(
     requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
     retry,
     resume = false,
+    markComplete = true,
     signal,
     mime,
     headers,
@@ -169,7 +182,7 @@ export function resolveAppendOptions(
   const maxBufferedBytes = bufferedOption === undefined ? defaultMaxBufferedBytes(maxAppendBytes) : bufferedOption;
   assertInteger('maxBufferedBytes', maxBufferedBytes, maxAppendBytes);
   assertPositiveMs('requestTimeoutMs', requestTimeoutMs);
-  const resumeAt = resumePosition(resume);
+  assertBoolean('markComplete', markComplete);
   assertSignal(signal);
   assertMime(mime);
   assertHeaders(headers);
@@ -178,5 +191,5 @@ export function resolveAppendOptions(
   }
   // Copied: the headers go out as they were at the call.
   const creation = { ...(mime !== undefined && { mime }), ...(headers !== undefined && { headers: { ...headers } }) };
-  return { maxAppendBytes, flushIntervalMs, maxBufferedBytes, requestTimeoutMs, retry: resolveRetry(retry), resume: resume !== false, resumeAt, signal, creation, onProgress };
+  return { maxAppendBytes, flushIntervalMs, maxBufferedBytes, requestTimeoutMs, retry: resolveRetry(retry), ...resolveResume(resume), markComplete, signal, creation, onProgress };
 }

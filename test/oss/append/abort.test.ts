@@ -46,7 +46,9 @@ describe('appendStream abort (fake clock, fake OSS)', () => {
     controller.abort(reason);
     await vi.advanceTimersByTimeAsync(0);
     expect(run.settlement.error).toMatchObject({ name: 'AbortError', ...account });
-    expect(run.fake.requests.map((request) => request.method)).toEqual(['head', 'append', 'head']);
+    expect(run.appendsAndHeads()).toEqual(['head', 'append', 'head']);
+    // Side by side with the check: the log is marked incomplete where there is one, so followers stop.
+    expect(run.fake.objects.get(KEY)?.tags).toEqual(fault === 'hang' ? undefined : { 'heartbeat-readable:state': 'incomplete' });
     if (fault === 'hang') {
       expect((run.settlement.error as Error).message).toContain(
         'the last append of 7 bytes may or may not have landed (the object is 0 or 7 bytes long)',
@@ -67,7 +69,7 @@ describe('appendStream abort (fake clock, fake OSS)', () => {
     controller.abort(reason);
     await vi.advanceTimersByTimeAsync(ABORT_CHECK_MS);
     expect(run.settlement.error).toMatchObject({ name: 'AbortError', storedBytes: 0 });
-    expect(fake.requests.map((request) => request.method)).toEqual(method === 'head' ? ['head'] : ['head', 'append', 'head']);
+    expect(run.appendsAndHeads()).toEqual(method === 'head' ? ['head'] : ['head', 'append', 'head']);
   });
 
   it.each([
@@ -85,7 +87,7 @@ describe('appendStream abort (fake clock, fake OSS)', () => {
       controller.abort(reason);
       await runUntil(run.done);
       expect(run.settlement.error).toMatchObject({ name: 'AbortError', unconfirmedBytes: 0, ...account });
-      expect(run.fake.requests.map((request) => request.method)).toEqual(['head', 'append', 'head']);
+      expect(run.appendsAndHeads()).toEqual(['head', 'append', 'head']);
     },
   );
 

@@ -36,8 +36,16 @@ describe('appendStream through real ali-oss against startLocalOss', () => {
       retries: 0,
       position: Buffer.byteLength(stored),
       crc64: head['x-oss-hash-crc64ecma'],
+      complete: true,
+      incompleteReason: undefined,
     });
     expect(local.stats().appends).toBe(2);
+    // The completion marker, as followers read it.
+    expect(local.getTags(KEY)).toEqual({
+      'heartbeat-readable:state': 'complete',
+      'heartbeat-readable:length': String(Buffer.byteLength(stored)),
+      'heartbeat-readable:crc64': head['x-oss-hash-crc64ecma'],
+    });
   });
 
   it('appends and checks batches larger than the 16 MiB heap of the CRC-64 package', async () => {

@@ -50,8 +50,9 @@ describe('appendStream batching (fake clock, fake OSS)', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(fake.requests).toMatchObject([{}, { method: 'append', at: start + 400, bytes: 23 }]);
     source.push(null);
-    await vi.advanceTimersByTimeAsync(400);
-    await expect(result).resolves.toMatchObject({ bytes: 23, appends: 1 });
+    // The append, then the completion marker's two tagging requests.
+    await vi.advanceTimersByTimeAsync(3 * 400);
+    await expect(result).resolves.toMatchObject({ bytes: 23, appends: 1, complete: true });
   });
 
   it('sends the bytes that arrive within one interval after an append in one append', async () => {
@@ -100,6 +101,8 @@ describe('appendStream batching (fake clock, fake OSS)', () => {
       retries: 0,
       position: 11,
       crc64: run.fake.objects.get(KEY)!.crc64,
+      complete: true,
+      incompleteReason: undefined,
     });
     expect(vi.getTimerCount()).toBe(0);
   });

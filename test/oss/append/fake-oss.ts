@@ -35,10 +35,15 @@ export interface FakeObject {
   type: 'Appendable' | 'Normal';
   body: Buffer;
   crc64: string;
+  /** Object tags: they live and die with the object. */
+  tags: Record<string, string>;
 }
 
+/** 'get-tagging' and 'put-tagging': GetObjectTagging and PutObjectTagging. */
+export type FakeMethod = 'append' | 'head' | 'get-tagging' | 'put-tagging';
+
 export interface FakeRequest {
-  method: 'append' | 'head';
+  method: FakeMethod;
   at: number;
   position?: number;
   bytes?: number;
@@ -56,6 +61,8 @@ export interface FakeOssOptions {
   latencyMs?: number;
   /** Stores a different byte than it applied the MD5 check to (the first of each append): a mis-applied append. */
   corrupt?: boolean;
+  /** Refuses the tagging requests with AccessDenied: a RAM policy without the permission. */
+  denyTagging?: boolean;
 }
 
 /** CRC-64 in slices: crc64-ecma182.js has a fixed 16 MiB heap. */
@@ -124,7 +131,7 @@ export function fakeOss(options: FakeOssOptions = {}): {
   objects: Map<string, FakeObject>;
   requests: FakeRequest[];
   /** The next requests of `method` meet these faults, in order. */
-  failNext(method: 'append' | 'head', ...faults: Fault[]): void;
+  failNext(method: FakeMethod, ...faults: Fault[]): void;
   /** Every request fails to connect until `ms` from now. */
   offlineFor(ms: number): void;
   /** Another writer appends `bytes` (creating the object if needed). */
@@ -133,10 +140,10 @@ export function fakeOss(options: FakeOssOptions = {}): {
   put(name: string, bytes: Buffer | string): void;
   body(name: string): Buffer | undefined;
 } {
-  const { latencyMs = 10, corrupt = false } = options;
+  const { latencyMs = 10, corrupt = false, denyTagging = false } = options;
   const objects = new Map<string, FakeObject>();
   const requests: FakeRequest[] = [];
-  const queued = { append: [] as Fault[], head: [] as Fault[] };
+  const queued: Record<FakeMethod, Fault[]> = { append: [], head: [], 'get-tagging': [], 'put-tagging': [] };
   let offlineUntil = -Infinity;
 
   // No timer for no latency: a request then settles within the tick it was made in.
@@ -144,7 +151,7 @@ export function fakeOss(options: FakeOssOptions = {}): {
     ms === 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, ms));
 
   function applyAppend(name: string, stored: Buffer): FakeObject {
-    const object = objects.get(name) ?? { type: 'Appendable', body: Buffer.alloc(0), crc64: '0' };
+    const object = objects.get(name) ?? { type: 'Appendable', body: Buffer.alloc(0), crc64: '0', tags: {} };
     object.body = Buffer.concat([object.body, stored]);
     object.crc64 = crcOf(stored, object.crc64);
     objects.set(name, object);
@@ -238,6 +245,29 @@ export function fakeOss(options: FakeOssOptions = {}): {
     },
   };
 
+  /** The object `name`, or OSS's 404; tagging refused when `denyTagging`. */
+  const taggable = (name: string): FakeObject => {
+    if (denyTagging) throw statusError(403, 'AccessDenied');
+    const object = objects.get(name);
+    if (!object) throw statusError(404, 'NoSuchKey');
+    return object;
+  };
+  Object.assign(client, {
+    async getObjectTagging(name: string, { timeout }: { timeout?: number } = {}) {
+      return request({ method: 'get-tagging', at: Date.now() }, timeout, () => ({
+        status: 200,
+        res: ossAnswer({}),
+        tag: { ...taggable(name).tags },
+      }));
+    },
+    async putObjectTagging(name: string, tag: Record<string, string>, { timeout }: { timeout?: number } = {}) {
+      return request({ method: 'put-tagging', at: Date.now() }, timeout, () => {
+        taggable(name).tags = { ...tag };
+        return { status: 200, res: ossAnswer({}) };
+      });
+    },
+  });
+
   return {
     client: client as unknown as OSS,
     objects,
@@ -249,7 +279,7 @@ export function fakeOss(options: FakeOssOptions = {}): {
     write: (name, bytes) => void applyAppend(name, Buffer.from(bytes)),
     put: (name, bytes) => {
       const body = Buffer.from(bytes);
-      objects.set(name, { type: 'Normal', body, crc64: crcOf(body) });
+      objects.set(name, { type: 'Normal', body, crc64: crcOf(body), tags: {} });
     },
     body: (name) => objects.get(name)?.body,
   };

@@ -19,6 +19,8 @@ export interface Run {
   done: Promise<void>;
   /** The append requests so far. */
   appends(): FakeRequest[];
+  /** The methods of the appends and HEADs so far, in order: the marker's tagging requests left out. */
+  appendsAndHeads(): string[];
 }
 
 /** Starts appendStream of a push-driven source into `fake` as it stands: a test prepares the fake first. */
@@ -31,6 +33,7 @@ export function runOn(fake: ReturnType<typeof fakeOss>, options: AppendStreamOpt
     settlement,
     done,
     appends: () => fake.requests.filter((request) => request.method === 'append'),
+    appendsAndHeads: () => fake.requests.filter(({ method }) => method === 'append' || method === 'head').map(({ method }) => method),
   };
 }
 

@@ -68,6 +68,8 @@ describe('appendStream exactly once (fake clock, fake OSS)', () => {
       'reset-after-apply',
       'append',
       'head',
+      'get-tagging',
+      'put-tagging',
     ]);
     expect(run.fake.body(KEY)?.toString()).toBe('once\n');
     expect(run.settlement.value).toMatchObject({ bytes: 5, appends: 1, retries: 1 });

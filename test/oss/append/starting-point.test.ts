@@ -77,6 +77,8 @@ describe('appendStream starting point (fake clock, fake OSS)', () => {
       retries: 0,
       position: 26,
       crc64: fake.objects.get(KEY)!.crc64,
+      complete: true,
+      incompleteReason: undefined,
     });
     expect(fake.body(KEY)?.toString()).toBe('run 1 output\nrun 2 output\n');
   });
@@ -150,7 +152,7 @@ describe('appendStream starting point (fake clock, fake OSS)', () => {
       },
     } as unknown as OSS;
     const source = logSource();
-    const { settlement, done } = observeSettlement(appendStream(client, KEY, source, { resume: true }));
+    const { settlement, done } = observeSettlement(appendStream(client, KEY, source, { resume: true, markComplete: false }));
     source.push('abc');
     await vi.advanceTimersByTimeAsync(1000);
     source.push('d');

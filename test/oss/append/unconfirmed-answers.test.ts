@@ -95,7 +95,7 @@ describe('appendStream believes only OSS (fake clock, fake OSS)', () => {
   it('resends at once, without a HEAD, what OSS itself refused as RequestTimeout (a body that came too slowly)', async () => {
     const run = await appendLinesWith('append', ['request-timeout'], 1);
     expectTruthful(run);
-    expect(run.fake.requests.map((request) => request.method)).toEqual(['head', 'append', 'append', 'append', 'append']);
+    expect(run.appendsAndHeads()).toEqual(['head', 'append', 'append', 'append', 'append']);
   });
 
   it('checks a stale 409 (PositionNotEqualToLength no request of this call caused) with a HEAD, and goes on', async () => {
