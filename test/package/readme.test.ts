@@ -6,58 +6,53 @@
  *   `npm i heartbeat-readable` installs the tarball into a fresh project instead of the registry's;
  * - a block after `<!-- output of CMD -->` must equal what CMD prints;
  * - a block after `<!-- run by FILE -->` is a contributor command that FILE runs verbatim (CI, the demo test).
- * Every link to a file of the repository leads to one, and a list item that links an example names only code that
- * the example holds (the fake-timer recipes: fake-timers.test.ts runs them).
+ * Every link works from the npm page, where the tarball's files are all there is: none is relative, and one to a file
+ * of the repository is an absolute GitHub URL (from package.json's repository) to a file that exists here. A list item
+ * that links an example names only code that the example holds (the fake-timer recipes: fake-timers.test.ts runs them).
  */
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, INSTALLED, installedPackage } from './installed.js';
+import { README as readme, README_BLOCKS as blocks, type Block } from './readme-blocks.js';
 import type { LocalOss, startLocalOss } from '../../src/testing/index.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const NODE_MODULES = join(ROOT, 'node_modules');
 
-interface Block {
-  line: number;
-  lang: string;
-  code: string;
-  note: string | undefined;
-}
+const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  version: string;
+  repository?: { type?: string; url?: string };
+  homepage?: string;
+  bugs?: { url?: string };
+};
+/** The repository on GitHub, as package.json names it: git+https://github.com/o/r.git gives https://github.com/o/r. */
+const REPOSITORY = (packageJson.repository?.url ?? '').replace(/^git\+/, '').replace(/\.git$/, '');
+/** Where a link to a file of the repository leads: the file on the main branch. */
+const FILES = `${REPOSITORY}/blob/main/`;
 
-function codeBlocks(markdown: string): Block[] {
-  const blocks: Block[] = [];
-  const lines = markdown.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const open = /^```(\w*)\s*$/.exec(lines[i]!);
-    if (!open) continue;
-    const start = i;
-    const body: string[] = [];
-    while (++i < lines.length && lines[i] !== '```') body.push(lines[i]!);
-    let previous = start - 1;
-    while (previous >= 0 && lines[previous]!.trim() === '') previous--;
-    const note = /^<!--\s*(.*?)\s*-->$/.exec(lines[previous] ?? '')?.[1];
-    blocks.push({ line: start + 1, lang: open[1]!, code: `${body.join('\n')}\n`, note });
-  }
-  return blocks;
-}
-
-const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-const blocks = codeBlocks(readme);
-
-/** Markdown links to files of the repository, with the list item they are in (`undefined` outside lists). */
-function fileLinks(markdown: string): Array<{ target: string; item: string | undefined }> {
+/** Every link's target (Markdown, and HTML's href and src), with the list item it is in (`undefined` outside lists). */
+function links(markdown: string): Array<{ target: string; item: string | undefined }> {
   const items = markdown.split(/\n(?=- |\S)/);
   return items.flatMap((item) =>
-    [...item.matchAll(/\]\(([^)#:]+)\)/g)].map(([, target]) => ({ target: target!, item: item.startsWith('- ') ? item : undefined })),
+    [...item.matchAll(/\]\(<?([^)\s>]+)>?(?:\s+"[^"]*")?\)|\b(?:href|src)="([^"]+)"/g)].map(([, markdown, html]) => ({
+      target: (markdown ?? html)!,
+      item: item.startsWith('- ') ? item : undefined,
+    })),
   );
 }
+
+/** A link the npm page cannot follow: no scheme, so it is resolved against a page that holds only the tarball. */
+const isRelative = (target: string): boolean => !/^[a-z][a-z\d+.-]*:/i.test(target) && !target.startsWith('#');
+
+/** The repository file an absolute link names, without its anchor. */
+const fileOf = (target: string): string => decodeURIComponent(target.slice(FILES.length).replace(/#.*$/, ''));
 
 let testing: { startLocalOss: typeof startLocalOss };
 let uploadSink: Server;
@@ -171,14 +166,32 @@ describe('README.md', () => {
     expect(blocks.length).toBeGreaterThan(0);
   });
 
-  const links = fileLinks(readme);
-  it.each(links)('the link to $target leads to a file of the repository', ({ target }) => {
-    expect(existsSync(join(ROOT, target))).toBe(true);
+  it("package.json names the repository, its home page and where bugs go: the npm page's sidebar", () => {
+    expect(packageJson.repository).toEqual({ type: 'git', url: 'git+https://github.com/heartbeat-readable/heartbeat-readable.git' });
+    expect(packageJson.homepage).toBe(`${REPOSITORY}#readme`);
+    expect(packageJson.bugs).toEqual({ url: `${REPOSITORY}/issues` });
   });
 
-  const examplesInLists = links.filter(({ target, item }) => item !== undefined && target.startsWith('examples/'));
+  const all = links(readme);
+  it('has no relative link: on the npm page it would lead nowhere', () => {
+    expect(all.map(({ target }) => target).filter(isRelative)).toEqual([]);
+  });
+
+  it('links into the repository only to files on its main branch', () => {
+    const intoRepository = all.filter(({ target }) => target.startsWith(`${REPOSITORY}/`));
+    expect(intoRepository.length).toBeGreaterThan(0);
+    expect(intoRepository.map(({ target }) => target).filter((target) => !target.startsWith(FILES))).toEqual([]);
+  });
+
+  const fileLinks = all.filter(({ target }) => target.startsWith(FILES));
+  it.each(fileLinks)('the link to $target leads to a file of the repository', ({ target }) => {
+    const file = join(ROOT, fileOf(target));
+    expect(existsSync(file) && statSync(file).isFile(), `${fileOf(target)} is a file here`).toBe(true);
+  });
+
+  const examplesInLists = fileLinks.filter(({ target, item }) => item !== undefined && fileOf(target).startsWith('examples/'));
   it.each(examplesInLists)('the list item linking $target names only code the example holds', ({ target, item }) => {
-    const example = readFileSync(join(ROOT, target), 'utf8');
+    const example = readFileSync(join(ROOT, fileOf(target)), 'utf8');
     const named = [...item!.replaceAll(/\n\s+/g, ' ').matchAll(/`([^`]+)`/g)].map(([, code]) => code!);
     expect(named.filter((code) => !example.includes(code))).toEqual([]);
   });
@@ -209,3 +222,4 @@ describe('README.md', () => {
     }
   }
 });
+
