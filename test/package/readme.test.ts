@@ -9,13 +9,14 @@
  * Every link works from the npm page, where the tarball's files are all there is: none is relative, and one to a file
  * of the repository is an absolute GitHub URL (from package.json's repository) to a file that exists here. A list item
  * that links an example names only code that the example holds (the fake-timer recipes: fake-timers.test.ts runs them).
+ * The README's npx command works against the packed tarball.
  */
 import { execFile } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -129,7 +130,8 @@ const runners: Record<string, Runner> = {
     writeFileSync(join(dir, 'readme.test.ts'), block.code);
     return run(env, process.execPath, [join(NODE_MODULES, 'vitest', 'vitest.mjs'), 'run', '--root', dir], dir);
   },
-  sh: (block, env) => run(env, 'bash', ['-euo', 'pipefail', '-c', block.code]),
+  // Offline: `npx -p heartbeat-readable` must find the installed tarball, never a package of that name in the registry.
+  sh: (block, env) => run({ ...env, npm_config_offline: 'true' }, 'bash', ['-euo', 'pipefail', '-c', block.code]),
   install: async (_block, env) => {
     const project = mkdtempSync(join(tmpdir(), 'readme-install-'));
     try {
@@ -223,3 +225,44 @@ describe('README.md', () => {
   }
 });
 
+/*
+ * `npx heartbeat-put` looks for a package named heartbeat-put; the README names the package with -p. Its block runs
+ * above, where npx finds the installed tarball by name. On a runner with nothing installed npx fetches the package:
+ * here the tarball's path stands for the name, since the name would fetch the registry's copy (another version,
+ * or nothing before a release), not this build. A cache and home of its own: nothing npx installed before counts.
+ * Only the downloaded tarballs (_cacache, content-addressed) are shared with the user's npm cache, so that the
+ * dependencies come from it when they are there, and from the registry when not.
+ */
+describe('npx on a runner without the package', () => {
+  const documented = /\bnpx -p heartbeat-readable heartbeat-put\b/;
+
+  it('the README names the package: npx -p heartbeat-readable heartbeat-put', () => {
+    const section = readme.slice(readme.indexOf('## The command'), readme.indexOf('\n## ', readme.indexOf('## The command') + 1));
+    expect(blocks.filter(({ lang, code }) => lang === 'sh' && documented.test(code) && section.includes(code))).toHaveLength(1);
+  });
+
+  it('npx --yes -p <the packed tarball> heartbeat-put --version, in an empty folder with an npx cache of its own', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'readme-npx-'));
+    try {
+      const cache = join(folder, 'npm-cache');
+      const downloads = join(process.env.npm_config_cache ?? join(homedir(), '.npm'), '_cacache');
+      mkdirSync(cache);
+      if (existsSync(downloads)) symlinkSync(downloads, join(cache, '_cacache'));
+      const env = {
+        PATH: process.env.PATH ?? '',
+        HOME: folder,
+        npm_config_cache: cache,
+        npm_config_prefer_offline: 'true',
+        npm_config_update_notifier: 'false',
+        npm_config_fund: 'false',
+        npm_config_audit: 'false',
+      };
+      const tarball = join(INSTALLED, 'heartbeat-readable.tgz');
+      const result = await run(env, 'npx', ['--yes', '-p', tarball, 'heartbeat-put', '--version'], folder);
+      expect(result.stdout, result.stderr).toBe(`${packageJson.version}\n`);
+      expect(result.code).toBe(0);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
