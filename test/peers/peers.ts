@@ -30,8 +30,15 @@ export interface PeerLimit {
   value: string;
 }
 
-/** A peer configured with one small timeout, or answering every POST with an empty 200 (no OSS headers). */
-export type PeerMode = { limit: PeerLimit } | { bare200: true };
+/** One way a peer is made to answer in OSS's place with a 200 that has none of OSS's headers. */
+export interface Bare200 {
+  id: string;
+  /** How, as the README's table says it. */
+  how: string;
+}
+
+/** A peer configured with one small timeout, or answering in OSS's place with bare 200s (`bare200`: a Bare200's id). */
+export type PeerMode = { limit: PeerLimit } | { bare200: string };
 
 export interface RunningPeer {
   /** e.g. 'http://127.0.0.1:34567' */
@@ -47,8 +54,14 @@ export interface Peer {
   /** The executable `which` must find; undefined for Node's own http.Server, run in this process. */
   binary: string | undefined;
   limits: readonly PeerLimit[];
-  /** How the peer answers every POST with an empty 200. */
-  bare200: string;
+  /** The ways the peer answers in OSS's place with bare 200s. */
+  bare200: readonly Bare200[];
+  /**
+   * The peer ends every connection just after its answer without saying so (no `Connection: close`): a keep-alive
+   * client's next request on that socket is lost. The tests run such a peer with ali-oss's default agent and with
+   * an agent that opens a connection per request.
+   */
+  closesConnectionsSilently?: boolean;
   start(upstream: string, mode: PeerMode): Promise<RunningPeer>;
 }
 
@@ -87,6 +100,8 @@ interface Launch {
   /** Subdirectories the server (maybe after dropping root) writes into: created world-writable. */
   writableDirs?: string[];
   env?: Record<string, string>;
+  /** The Host of the readiness probe; default as ali-oss sends it to an IP endpoint. */
+  probeHost?: string;
 }
 
 function limitOf(mode: PeerMode): PeerLimit | undefined {
@@ -119,10 +134,19 @@ async function startBareStub(upstream: URL): Promise<{ url: URL; close(): Promis
 }
 
 /** One HEAD through the peer: true once the local OSS answered it (OSS's x-oss-request-id came back). */
-function reachesOss(port: number): Promise<boolean> {
+function reachesOss(port: number, host = 'peer-probe.oss-cn-hangzhou.aliyuncs.com'): Promise<boolean> {
   return new Promise((resolve) => {
     const probe = request(
-      { host: '127.0.0.1', port, method: 'HEAD', path: '/peer-ready-probe', agent: false, timeout: 2000 },
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'HEAD',
+        path: '/peer-ready-probe',
+        // By default as ali-oss sends it to an IP endpoint: a peer that routes by Host must route this one.
+        headers: { Host: host },
+        agent: false,
+        timeout: 2000,
+      },
       (answer: IncomingMessage) => {
         answer.resume();
         resolve(typeof answer.headers['x-oss-request-id'] === 'string');
@@ -214,7 +238,7 @@ async function launchProcess(
       await peer.stop();
       throw new Error(`${name} exited (${child.exitCode ?? child.signalCode}) before it forwarded a request:\n${logs}`);
     }
-    if (await reachesOss(port)) return peer;
+    if (await reachesOss(port, launch.probeHost)) return peer;
     if (Date.now() > deadline) {
       const logs = peer.logs();
       await peer.stop();
@@ -233,7 +257,7 @@ const nginx: Peer = {
   name: 'nginx',
   binary: 'nginx',
   limits: [{ kind: 'idle', directive: 'client_body_timeout', value: `${S}s` }],
-  bare200: '`if ($request_method = POST) { return 200; }`',
+  bare200: [{ id: 'return', how: '`if ($request_method = POST) { return 200; }`' }],
   start: (upstream, mode) =>
     launchProcess(
       'nginx',
@@ -282,10 +306,12 @@ const haproxy: Peer = {
   binary: 'haproxy',
   limits: [
     { kind: 'idle', directive: 'timeout server', value: `${S}s` },
-    { kind: 'idle', directive: 'timeout client', value: `${S}s` },
+    // Without http-buffer-request, `timeout client` did not end a streamed body silent for 6 s here (the control
+    // upload was stored): HAProxy bounds the client's silence while it waits for the body it buffers.
+    { kind: 'idle', directive: 'timeout client', value: `${S}s (with option http-buffer-request)` },
     { kind: 'whole-request', directive: 'timeout http-request', value: `${S}s (with option http-buffer-request)` },
   ],
-  bare200: '`http-request return status 200 if METH_POST`',
+  bare200: [{ id: 'return', how: '`http-request return status 200 if METH_POST`' }],
   start: (upstream, mode) =>
     launchProcess('haproxy', upstream, mode, ({ dir, port, upstream: oss }) => {
       const limit = limitOf(mode)?.directive;
@@ -301,7 +327,8 @@ defaults
   timeout connect 5s
   timeout client ${limit === 'timeout client' ? `${S}s` : '60s'}
   timeout server ${limit === 'timeout server' ? `${S}s` : '60s'}
-  ${limit === 'timeout http-request' ? `timeout http-request ${S}s\n  option http-buffer-request` : ''}
+  ${limit === 'timeout http-request' ? `timeout http-request ${S}s` : ''}
+  ${limit === 'timeout http-request' || limit === 'timeout client' ? 'option http-buffer-request' : ''}
 frontend web
   bind 127.0.0.1:${port}
   ${'bare200' in mode ? 'http-request return status 200 if METH_POST' : ''}
@@ -324,7 +351,7 @@ const apache: Peer = {
     { kind: 'idle', directive: 'Timeout', value: `${S}` },
     { kind: 'whole-request', directive: 'RequestReadTimeout', value: `body=${S}` },
   ],
-  bare200: '`LuaQuickHandler` (mod_lua) setting `r.status = 200` for POST',
+  bare200: [{ id: 'lua', how: '`LuaQuickHandler` (mod_lua) setting `r.status = 200` for POST' }],
   start: (upstream, mode) =>
     launchProcess(
       'apache2',
@@ -370,33 +397,46 @@ end
 };
 
 // ---------------------------------------------------------------------------------------------------------------
-// Caddy 2.6, `caddy run` with a Caddyfile; no admin endpoint, no HTTPS, its state in the temp dir.
+// Caddy 2.6, `caddy run` with a Caddyfile; no admin endpoint, no HTTPS, its state in the temp dir. The site is
+// `http://:port` (any Host): ali-oss sends Host <bucket>.oss-<region>.aliyuncs.com even to an IP endpoint, and a
+// site address `http://127.0.0.1:port` does not match it, so Caddy answers every request with its empty 200.
 
 const caddy: Peer = {
   name: 'Caddy',
   binary: 'caddy',
   limits: [{ kind: 'whole-request', directive: 'read_body', value: `${S}s` }],
-  bare200: '`respond @post 200` (`@post method POST`)',
+  bare200: [
+    { id: 'respond', how: '`respond @post 200` (`@post method POST`)' },
+    {
+      id: 'unmatched-site',
+      how: "site address `http://127.0.0.1:<port>`, which ali-oss's Host (`<bucket>.oss-<region>.aliyuncs.com`) does not match: Caddy's empty 200 to every request, HEADs included",
+    },
+  ],
   start: (upstream, mode) =>
-    launchProcess('caddy', upstream, mode, ({ dir, port, upstream: oss }) => ({
-      command: 'caddy',
-      args: ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'],
-      env: { HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), XDG_DATA_HOME: join(dir, 'data') },
-      files: {
-        Caddyfile: `
+    launchProcess('caddy', upstream, mode, ({ dir, port, upstream: oss }) => {
+      const unmatched = 'bare200' in mode && mode.bare200 === 'unmatched-site';
+      return {
+        command: 'caddy',
+        args: ['run', '--config', join(dir, 'Caddyfile'), '--adapter', 'caddyfile'],
+        env: { HOME: dir, XDG_CONFIG_HOME: join(dir, 'config'), XDG_DATA_HOME: join(dir, 'data') },
+        // The unmatched site is reached only with its own Host.
+        probeHost: unmatched ? `127.0.0.1:${port}` : undefined,
+        files: {
+          Caddyfile: `
 {
   admin off
   auto_https off
-  persist_config off
   ${when(mode, 'read_body', `servers {\n    timeouts {\n      read_body ${S}s\n    }\n  }`)}
 }
-http://127.0.0.1:${port} {
-  ${'bare200' in mode ? '@post method POST\n  respond @post 200' : ''}
+${unmatched ? `http://127.0.0.1:${port}` : `http://:${port}`} {
+  bind 127.0.0.1
+  ${'bare200' in mode && !unmatched ? '@post method POST\n  respond @post 200' : ''}
   reverse_proxy ${hostPort(oss)}
 }
 `,
-      },
-    })),
+        },
+      };
+    }),
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -407,7 +447,7 @@ const lighttpd: Peer = {
   name: 'lighttpd',
   binary: 'lighttpd',
   limits: [{ kind: 'idle', directive: 'server.max-read-idle', value: `${S}` }],
-  bare200: 'POSTs routed (`$HTTP["request-method"] == "POST"`) to a stub that answers an empty 200',
+  bare200: [{ id: 'stub', how: 'POSTs routed (`$HTTP["request-method"] == "POST"`) to a stub that answers an empty 200' }],
   start: (upstream, mode) =>
     launchProcess(
       'lighttpd',
@@ -418,7 +458,7 @@ const lighttpd: Peer = {
         return {
           command: 'lighttpd',
           args: ['-D', '-f', join(dir, 'lighttpd.conf')],
-          writableDirs: ['upload'],
+          writableDirs: ['upload', 'logs'],
           files: {
             'lighttpd.conf': `
 server.document-root = "${dir}"
@@ -426,7 +466,7 @@ server.bind = "127.0.0.1"
 server.port = ${port}
 server.username = "www-data"
 server.groupname = "www-data"
-server.errorlog = "${dir}/error.log"
+server.errorlog = "${dir}/logs/error.log"
 server.upload-dirs = ( "${dir}/upload" )
 server.modules = ( "mod_proxy" )
 ${when(mode, 'server.max-read-idle', `server.max-read-idle = ${S}`)}
@@ -436,7 +476,7 @@ ${stub ? `$HTTP["request-method"] == "POST" {\n  proxy.server = ${backend(stub)}
           },
         };
       },
-      { stub: true, logFiles: ['error.log'] },
+      { stub: true, logFiles: ['logs/error.log'] },
     ),
 };
 
@@ -448,7 +488,7 @@ const varnish: Peer = {
   name: 'Varnish',
   binary: 'varnishd',
   limits: [{ kind: 'idle', directive: 'timeout_idle', value: `${S}` }],
-  bare200: '`return (synth(200))` for POST in vcl_recv, with an empty `resp.body` in vcl_synth',
+  bare200: [{ id: 'synth', how: '`return (synth(200))` for POST in vcl_recv, with an empty `resp.body` in vcl_synth' }],
   start: (upstream, mode) =>
     launchProcess('varnish', upstream, mode, ({ dir, port, upstream: oss }) => ({
       command: 'varnishd',
@@ -488,7 +528,7 @@ const squid: Peer = {
   name: 'Squid',
   binary: 'squid',
   limits: [{ kind: 'whole-request', directive: 'client_lifetime', value: `${S} seconds` }],
-  bare200: 'POSTs sent to a stub `cache_peer` (`cache_peer_access stub allow POST`) that answers an empty 200',
+  bare200: [{ id: 'stub', how: 'POSTs sent to a stub `cache_peer` (`cache_peer_access stub allow post`) that answers an empty 200' }],
   start: (upstream, mode) =>
     launchProcess(
       'squid',
@@ -502,8 +542,8 @@ const squid: Peer = {
           'squid.conf': `
 http_port 127.0.0.1:${port} accel defaultsite=127.0.0.1:${port} vhost
 acl post method POST
-cache_peer ${oss.hostname} parent ${oss.port} 0 no-query originserver no-digest name=oss
-${stub ? `cache_peer ${stub.hostname} parent ${stub.port} 0 no-query originserver no-digest name=stub\ncache_peer_access stub allow post\ncache_peer_access stub deny all\ncache_peer_access oss deny post` : ''}
+cache_peer ${oss.hostname} parent ${oss.port} 0 no-query originserver no-digest login=PASSTHRU name=oss
+${stub ? `cache_peer ${stub.hostname} parent ${stub.port} 0 no-query originserver no-digest login=PASSTHRU name=stub\ncache_peer_access stub allow post\ncache_peer_access stub deny all\ncache_peer_access oss deny post` : ''}
 cache_peer_access oss allow all
 never_direct allow all
 http_access allow all
@@ -530,7 +570,7 @@ const h2o: Peer = {
   name: 'h2o',
   binary: 'h2o',
   limits: [{ kind: 'whole-request', directive: 'http1-request-timeout', value: `${S}` }],
-  bare200: '`mruby.handler` answering `[200, {}, []]` to POST (399, next handler, otherwise)',
+  bare200: [{ id: 'mruby', how: '`mruby.handler` answering `[200, {}, []]` to POST (399, the next handler, otherwise)' }],
   start: (upstream, mode) =>
     launchProcess(
       'h2o',
@@ -539,14 +579,15 @@ const h2o: Peer = {
       ({ dir, port, upstream: oss }) => ({
         command: 'h2o',
         args: ['-c', join(dir, 'h2o.conf')],
+        writableDirs: ['logs'],
         files: {
           'h2o.conf': `
 listen:
   host: 127.0.0.1
   port: ${port}
 user: nobody
-pid-file: ${dir}/h2o.pid
-error-log: ${dir}/error.log
+pid-file: ${dir}/logs/h2o.pid
+error-log: ${dir}/logs/error.log
 ${when(mode, 'http1-request-timeout', `http1-request-timeout: ${S}`)}
 hosts:
   default:
@@ -565,7 +606,7 @@ ${
 `,
         },
       }),
-      { logFiles: ['error.log'] },
+      { logFiles: ['logs/error.log'] },
     ),
 };
 
@@ -577,7 +618,8 @@ const tinyproxy: Peer = {
   name: 'tinyproxy',
   binary: 'tinyproxy',
   limits: [{ kind: 'idle', directive: 'Timeout', value: `${S}` }],
-  bare200: 'its ReversePath upstream is a stub that answers POSTs with an empty 200 (HEADs forwarded)',
+  bare200: [{ id: 'stub', how: 'its ReversePath upstream is a stub that answers POSTs with an empty 200 (HEADs forwarded)' }],
+  closesConnectionsSilently: true,
   start: (upstream, mode) =>
     launchProcess(
       'tinyproxy',
@@ -615,7 +657,12 @@ const trafficServer: Peer = {
   name: 'Traffic Server',
   binary: 'traffic_server',
   limits: [{ kind: 'idle', directive: 'proxy.config.http.transaction_no_activity_timeout_in', value: `${S}` }],
-  bare200: 'header_rewrite remap plugin: `cond %{METHOD} =POST` then `set-status 200`',
+  bare200: [
+    {
+      id: 'header_rewrite',
+      how: 'header_rewrite remap plugin: `cond %{METHOD} =POST`, `set-status 200` (a 200 with its 207-byte HTML error page)',
+    },
+  ],
   start: (upstream, mode) =>
     launchProcess(
       'trafficserver',
@@ -664,7 +711,8 @@ const trafficServer: Peer = {
             'etc/records.config': Object.entries(records)
               .map(([name, value]) => `CONFIG ${name} ${value}\n`)
               .join(''),
-            'etc/remap.config': `map http://127.0.0.1:${port}/ http://${hostPort(oss)}/${plugin}\n`,
+            // Any Host: ali-oss sends <bucket>.oss-<region>.aliyuncs.com.
+            'etc/remap.config': `regex_map http://.*/ http://${hostPort(oss)}/${plugin}\n`,
             'etc/bare200.conf': 'cond %{REMAP_PSEUDO_HOOK} [AND]\ncond %{METHOD} =POST\nset-status 200\n',
             'etc/storage.config': `${dir}/cache 32M\n`,
             'etc/ip_allow.yaml': [
@@ -703,7 +751,7 @@ const nodeHttp: Peer = {
     { kind: 'idle', directive: 'server.setTimeout()', value: `${S * 1000}` },
     { kind: 'whole-request', directive: 'requestTimeout', value: `${S * 1000}` },
   ],
-  bare200: 'a request handler answering `res.writeHead(200).end()` to POST',
+  bare200: [{ id: 'handler', how: 'a request handler answering `res.writeHead(200).end()` to POST' }],
   async start(upstream, mode) {
     const target = new URL(upstream);
     const limit = limitOf(mode)?.directive;
