@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type OSS from 'ali-oss';
-import { crc64InSlices } from '../../crc64.js';
+import { EMPTY_CRC64, type Crc64 } from '../crc64.js';
 import { RequestCancelledError, sendCancellable } from '../cancellable.js';
 import {
   AppendConflictError,
@@ -21,13 +21,11 @@ import { MAX_APPENDABLE_OBJECT_BYTES, type AppendConfig } from './options.js';
 import { answerFromOss, confirmedAppend, isNoSuchObject, knownNotApplied, outcomeOf, reportedObject, type ObjectState } from '../answers.js';
 import { Backoff, sleep, yieldToEventLoop } from '../retry.js';
 
-type Crc64 = (bytes: Buffer, previous: string) => string;
 
 /** How much of a batch's CRC-64 is worked out between two turns of the event loop. */
 export const STEP_BYTES = 128 * 1024;
 
-/** The CRC-64 of no bytes, as OSS writes it. */
-const EMPTY_CRC64 = '0';
+
 
 /**
  * How long the one HEAD after an abort may take: an abort settles within a second even when OSS does not
@@ -37,18 +35,6 @@ export const ABORT_CHECK_MS = 500;
 
 /** How much longer than its timeout a request may take before this side ends it: ali-oss's own timeout comes first. */
 const TIMEOUT_GRACE_MS = 1000;
-
-let loadingCrc64: Promise<Crc64> | undefined;
-
-/** Loaded on first use: the module sets up a 16 MiB heap that users of putStream alone need not pay for. */
-export function loadCrc64(): Promise<Crc64> {
-  loadingCrc64 ??= import('crc64-ecma182.js').then(
-    ({ crc64 }) =>
-      (bytes: Buffer, previous: string): string =>
-        crc64InSlices(crc64, bytes, previous),
-  );
-  return loadingCrc64;
-}
 
 export interface Batch {
   bytes: Buffer;

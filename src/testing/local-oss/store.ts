@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { crc64 } from 'crc64-ecma182.js';
-import { crc64InSlices } from '../../crc64.js';
+import { crc64InSlices } from '../../oss/crc64.js';
 import type { TagSet } from './tags.js';
 
 /** OSS's object types: PutObject makes Normal objects, AppendObject Appendable ones. */
