@@ -98,7 +98,7 @@ export function answeredByOss(error: unknown): boolean {
   return fromOss((error as { requestId?: unknown } | null)?.requestId);
 }
 
-function header(headers: object, name: string): string | undefined {
+export function header(headers: object, name: string): string | undefined {
   const value = (headers as Record<string, unknown>)[name];
   return typeof value === 'string' ? value : undefined;
 }
@@ -112,7 +112,7 @@ function lengthIn(headers: object, name: string): number | undefined {
 }
 
 /** A CRC-64 as OSS writes it: an unsigned 64-bit decimal. */
-function crc64In(headers: object): string | undefined {
+export function crc64In(headers: object): string | undefined {
   const text = header(headers, 'x-oss-hash-crc64ecma');
   return text !== undefined && /^(?:0|[1-9]\d{0,19})$/.test(text) && BigInt(text) < 2n ** 64n ? text : undefined;
 }

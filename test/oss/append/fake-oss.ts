@@ -40,7 +40,7 @@ export interface FakeObject {
 }
 
 /** 'get-tagging' and 'put-tagging': GetObjectTagging and PutObjectTagging. */
-export type FakeMethod = 'append' | 'head' | 'get-tagging' | 'put-tagging';
+export type FakeMethod = 'append' | 'head' | 'get' | 'get-tagging' | 'put-tagging';
 
 export interface FakeRequest {
   method: FakeMethod;
@@ -63,6 +63,8 @@ export interface FakeOssOptions {
   corrupt?: boolean;
   /** Refuses the tagging requests with AccessDenied: a RAM policy without the permission. */
   denyTagging?: boolean;
+  /** GET answers 200 with the whole object whatever its Range: a cache or proxy that drops Range. */
+  ignoreRange?: boolean;
 }
 
 /** CRC-64 in slices: crc64-ecma182.js has a fixed 16 MiB heap. */
@@ -140,10 +142,10 @@ export function fakeOss(options: FakeOssOptions = {}): {
   put(name: string, bytes: Buffer | string): void;
   body(name: string): Buffer | undefined;
 } {
-  const { latencyMs = 10, corrupt = false, denyTagging = false } = options;
+  const { latencyMs = 10, corrupt = false, denyTagging = false, ignoreRange = false } = options;
   const objects = new Map<string, FakeObject>();
   const requests: FakeRequest[] = [];
-  const queued: Record<FakeMethod, Fault[]> = { append: [], head: [], 'get-tagging': [], 'put-tagging': [] };
+  const queued: Record<FakeMethod, Fault[]> = { append: [], head: [], get: [], 'get-tagging': [], 'put-tagging': [] };
   let offlineUntil = -Infinity;
 
   // No timer for no latency: a request then settles within the tick it was made in.
@@ -253,6 +255,28 @@ export function fakeOss(options: FakeOssOptions = {}): {
     return object;
   };
   Object.assign(client, {
+    /** GetObject as OSS answers it: with `x-oss-range-behavior: standard`, 206 clipped or 416; 200 without a Range. */
+    async get(name: string, _file: undefined, { headers = {}, timeout }: { headers?: Record<string, string>; timeout?: number } = {}) {
+      const entry: FakeRequest = { method: 'get', at: Date.now() };
+      return request(entry, timeout, () => {
+        const object = objects.get(name);
+        if (!object) throw statusError(404, 'NoSuchKey');
+        const size = object.body.length;
+        const range = /^bytes=(\d+)-(\d*)$/.exec(headers.Range ?? '');
+        const whole = { 'x-oss-object-type': object.type, 'x-oss-hash-crc64ecma': object.crc64 };
+        if (ignoreRange || range === null) {
+          entry.bytes = size;
+          return { res: ossAnswer({ ...whole, 'content-length': String(size) }), content: Buffer.from(object.body) };
+        }
+        const first = Number(range[1]);
+        if (first >= size) throw statusError(416, 'InvalidRange');
+        const last = Math.min(size - 1, range[2] === '' ? size - 1 : Number(range[2]));
+        const content = Buffer.from(object.body.subarray(first, last + 1));
+        entry.bytes = content.length;
+        const res = { ...ossAnswer({ ...whole, 'content-range': `bytes ${first}-${last}/${size}` }), status: 206 };
+        return { res, content };
+      });
+    },
     async getObjectTagging(name: string, { timeout }: { timeout?: number } = {}) {
       return request({ method: 'get-tagging', at: Date.now() }, timeout, () => ({
         status: 200,
