@@ -12,3 +12,5 @@ export {
 export { explainUploadError, type UploadErrorExplanation, type UploadErrorKind } from './explain-upload-error.js';
 export { uploadContextOf, type UploadContext } from './upload-context.js';
 export * from './append/index.js';
+export { followLog, LogFollower, DEFAULT_POLL_INTERVAL_MS, READ_BYTES, type FollowLogOptions } from './log/follow-log.js';
+export { FollowLogError, type FollowLogErrorCode } from './log/follow-errors.js';
