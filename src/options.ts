@@ -22,18 +22,18 @@ export interface HeartbeatTimers {
 
 export interface HeartbeatOptions extends ReadableOptions {
   /** The server's idle limit in ms. Default 60_000 (OSS, nginx, ALB). */
-  idleLimitMs?: number;
+  idleLimitMs?: number | undefined;
   /**
    * Silence in ms after which one filler is pushed. Default `idleLimitMs / 2`. At most
    * `maxHeartbeatAfterMs(idleLimitMs)`, so that the longest gap stays under the idle limit.
    */
-  heartbeatAfterMs?: number;
+  heartbeatAfterMs?: number | undefined;
   /** The bytes pushed as a heartbeat. Default ' ' (one 0x20 byte); never empty. */
-  filler?: string | Uint8Array;
+  filler?: string | Uint8Array | undefined;
   /** Never let a filler land inside a multi-byte UTF-8 character. Default true. */
-  utf8Safe?: boolean;
+  utf8Safe?: boolean | undefined;
   /** Default: the global `setTimeout` and `clearTimeout`, looked up each time a timer is set. */
-  timers?: HeartbeatTimers;
+  timers?: HeartbeatTimers | undefined;
 }
 
 export interface ResolvedHeartbeatOptions {

@@ -9,6 +9,17 @@ import { inspect } from 'node:util';
 /** Node clamps longer delays to 1 ms, which would turn a timer meant for later into a busy loop. */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/**
+ * Every key of T optional, and `undefined` accepted for each as if it were left out: under
+ * exactOptionalPropertyTypes, `{ endpoint: process.env.OSS_ENDPOINT }` must fit an option declared `?: string`.
+ */
+export type Optional<T> = { [K in keyof T]?: T[K] | undefined };
+
+/** `options` without the keys whose value is undefined, for a library that merges options over its defaults (ali-oss). */
+export function withoutUndefined<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
 /** A value as an error message shows it: strings quoted, numbers as written, objects briefly. */
 export function describeValue(value: unknown): string {
   if (typeof value === 'string') {

@@ -3,7 +3,15 @@ import type { Agent as HttpsAgent } from 'node:https';
 import Agent from 'agentkeepalive';
 import OSS from 'ali-oss';
 import ms from 'ms';
-import { assertBoolean, assertOptionsObject, assertPositiveMs, describeValue, MAX_TIMER_MS } from '../validation.js';
+import {
+  assertBoolean,
+  assertOptionsObject,
+  assertPositiveMs,
+  describeValue,
+  MAX_TIMER_MS,
+  withoutUndefined,
+  type Optional,
+} from '../validation.js';
 import {
   BUCKET_NAME_RULE,
   ENDPOINT_RULE,
@@ -21,16 +29,21 @@ export const DEFAULT_MAX_UPLOAD_MS = 2 * 60 * 60 * 1000;
 /** agentkeepalive's own default: a pooled socket older than this may already be closed by the server. */
 export const DEFAULT_FREE_SOCKET_TIMEOUT_MS = 4000;
 
-/** ali-oss accepts `agent` and `httpsAgent` though @types/ali-oss does not list them. */
-export interface OssClientOptions extends Omit<OSS.Options, 'endpoint'> {
+/**
+ * ali-oss's options, each optional one taking undefined as if it were left out. ali-oss accepts `agent` and
+ * `httpsAgent` though @types/ali-oss does not list them.
+ */
+export interface OssClientOptions
+  extends Pick<OSS.Options, 'accessKeyId' | 'accessKeySecret'>,
+    Optional<Omit<OSS.Options, 'accessKeyId' | 'accessKeySecret' | 'endpoint'>> {
   /** A host or an http(s) URL, as a string or a URL. */
-  endpoint?: string | URL;
-  agent?: HttpAgent;
-  httpsAgent?: HttpsAgent;
+  endpoint?: string | URL | undefined;
+  agent?: HttpAgent | undefined;
+  httpsAgent?: HttpsAgent | undefined;
   /** The longest an upload may take, in ms: both the socket inactivity and the response timeout. Default 2 h. */
-  maxUploadMs?: number;
+  maxUploadMs?: number | undefined;
   /** How long an unused pooled socket is kept, in ms. Default 4000. */
-  freeSocketTimeoutMs?: number;
+  freeSocketTimeoutMs?: number | undefined;
 }
 
 type Show = (value: unknown) => string;
@@ -119,7 +132,8 @@ export function createOssClient(options: OssClientOptions): OSS {
 
   const agentOptions = { keepAlive: true, timeout: maxUploadMs, freeSocketTimeout: freeSocketTimeoutMs };
   return new OSS({
-    ...ossOptions,
+    // ali-oss merges options over its defaults: an undefined would replace one.
+    ...withoutUndefined(ossOptions),
     ...(endpoint !== undefined && { endpoint }),
     timeout,
     agent: ossOptions.agent ?? new Agent(agentOptions),

@@ -1,7 +1,7 @@
 import type OSS from 'ali-oss';
 // The core comes from the root entry, as a user imports it: one HeartbeatReadable class per process.
 import { HeartbeatReadable, IDLE_LIMITS, withHeartbeat, type HeartbeatOptions, type HeartbeatSource } from 'heartbeat-readable';
-import { assertOptionsObject, assertSignal, describeValue } from '../validation.js';
+import { assertOptionsObject, assertSignal, describeValue, withoutUndefined, type Optional } from '../validation.js';
 import { AbortError } from './abort-error.js';
 import { handled } from './handled.js';
 import { markSourceError } from './source-errors.js';
@@ -11,14 +11,14 @@ import { assertClient, assertObjectName } from './validation.js';
 
 // @types/ali-oss marks timeout, mime, meta and callback as required; ali-oss needs none of them.
 // No contentLength, and no Content-Length header: fillers change the length, so the body is always sent chunked.
-export type PutStreamWithHeartbeatOptions = Omit<Partial<OSS.PutStreamOptions>, 'contentLength'> & {
+export type PutStreamWithHeartbeatOptions = Optional<Omit<OSS.PutStreamOptions, 'contentLength'>> & {
   /** Default `idleLimitMs`: IDLE_LIMITS.oss. */
-  heartbeat?: HeartbeatOptions;
+  heartbeat?: HeartbeatOptions | undefined;
   /**
    * Aborting rejects at once with an AbortError and destroys the source, which cancels the request. The
    * error's `bodySent` is true when the whole body had already been sent: the server may then store the object.
    */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
 };
 
 export type PutStreamWithHeartbeatResult = OSS.PutObjectResult & {
@@ -82,7 +82,10 @@ async function runUpload(
     throw new TypeError('heartbeat options must be set where the HeartbeatReadable source was created, got both');
   }
   // A HeartbeatReadable already sends fillers: wrapping it again would count them as data.
-  const body = source instanceof HeartbeatReadable ? source : withHeartbeat(source, { idleLimitMs: IDLE_LIMITS.oss, ...heartbeat });
+  const body =
+    source instanceof HeartbeatReadable
+      ? source
+      : withHeartbeat(source, { idleLimitMs: IDLE_LIMITS.oss, ...(heartbeat && withoutUndefined(heartbeat)) });
   if (signal?.aborted) {
     body.destroy();
     throw new AbortError(signal.reason);
@@ -118,8 +121,9 @@ async function runUpload(
     };
     signal?.addEventListener('abort', onAbort, { once: true });
 
-    // ali-oss writes its own headers into the object it is given: keep the caller's untouched.
-    const ossOptions = { ...putOptions, ...(putOptions.headers && { headers: { ...putOptions.headers } }) };
+    // ali-oss writes its own headers into the object it is given: keep the caller's untouched. And it merges
+    // options over its defaults: an undefined would replace one.
+    const ossOptions = { ...withoutUndefined(putOptions), ...(putOptions.headers && { headers: { ...putOptions.headers } }) };
     client.putStream(name, body, ossOptions as OSS.PutStreamOptions).then(
       (result) => {
         const { heartbeats, dataBytes } = body;

@@ -3,16 +3,17 @@ import { assertInteger, assertOptionsObject, assertPositiveMs, describeValue } f
 /** How failed requests are retried: appendStream's and followLog's `retry` option. */
 export interface RetryOptions {
   /** Tries of one request (of one append), the first one included, before giving up. Default 30; `Infinity` for no limit. */
-  attempts?: number;
+  attempts?: number | undefined;
   /** How long one request may keep failing, from its first failure, before giving up, in ms. Default 600_000. */
-  maxElapsedMs?: number;
+  maxElapsedMs?: number | undefined;
   /** The shortest wait before a retry, in ms. Default 250. */
-  minDelayMs?: number;
+  minDelayMs?: number | undefined;
   /** The longest wait before a retry, in ms. Default 30_000. */
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
 }
 
-export type RetryLimits = Required<RetryOptions>;
+/** Every limit set; not `Required<RetryOptions>`, which keeps `| undefined` under exactOptionalPropertyTypes. */
+export type RetryLimits = { [K in keyof RetryOptions]-?: Exclude<RetryOptions[K], undefined> };
 
 export const DEFAULT_RETRY: Readonly<RetryLimits> = Object.freeze({
   attempts: 30,

@@ -4,6 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type * as Core from '../../src/index.js';
+import type * as Oss from '../../src/oss/index.js';
+import type * as Testing from '../../src/testing/index.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -64,6 +67,14 @@ function installPackedPackage(): void {
   }
   mkdirSync(dirname(BIN), { recursive: true });
   symlinkSync('../heartbeat-readable/dist/cli/heartbeat-put.js', BIN);
+}
+
+/** The installed package's three entries, loaded into this process as an ESM user's code loads them. */
+export async function importInstalled(): Promise<{ core: typeof Core; oss: typeof Oss; testing: typeof Testing }> {
+  await installedPackage();
+  const entry = (path: string): Promise<unknown> => import(join(PACKAGE_DIR, 'dist', path, 'index.js'));
+  const [core, oss, testing] = await Promise.all([entry(''), entry('oss'), entry('testing')]);
+  return { core: core as typeof Core, oss: oss as typeof Oss, testing: testing as typeof Testing };
 }
 
 export interface Run {

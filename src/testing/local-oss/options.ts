@@ -6,25 +6,25 @@ import { assertInteger, assertOptionsObject, assertPositiveMs, describeValue } f
 
 export interface LocalOssOptions {
   /** Silence in ms inside a request body after which the connection is ended with a FIN. Default 60_000, like OSS. */
-  idleLimitMs?: number;
+  idleLimitMs?: number | undefined;
   /** Generated when absent. */
-  bucket?: string;
+  bucket?: string | undefined;
   /** Generated when absent. */
-  accessKeyId?: string;
+  accessKeyId?: string | undefined;
   /** Generated when absent. */
-  accessKeySecret?: string;
+  accessKeySecret?: string | undefined;
   /** Default '127.0.0.1'. */
-  host?: string;
+  host?: string | undefined;
   /** Default 0: any free port. */
-  port?: number;
+  port?: number | undefined;
   /** The largest request body kept in memory, in bytes; larger ones get 400 EntityTooLarge. Default 256 MiB. */
-  maxBodyBytes?: number;
+  maxBodyBytes?: number | undefined;
   /** The largest object, in bytes (PutObject, and what appends may grow to). Default 5 GiB, as OSS. */
-  maxObjectBytes?: number;
+  maxObjectBytes?: number | undefined;
   /** How far a request's Date / x-oss-date may be from the server's clock. Default 900_000 (15 minutes), as OSS. */
-  maxClockSkewMs?: number;
+  maxClockSkewMs?: number | undefined;
   /** The server's clock for that check, in ms since the epoch. Default `Date.now`. */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 export type ResolvedLocalOssOptions = Required<LocalOssOptions>;
