@@ -10,6 +10,17 @@ function blackHole(local: LocalOss): () => Promise<void> {
   return () => Promise.resolve(local.faults.inject({ kind: 'no-response', count: 1_000 }));
 }
 
+/** heartbeat-put --append: a first line stored, then OSS stops answering, and a second line is sent into the hole. */
+function appendIntoBlackHole(local: LocalOss): CliRun {
+  return runCli(['--append', '--flush-interval', '100ms', 'k.log'], ossEnv(local), [
+    'line 1\n',
+    holds(local, 'k.log', 'line 1\n'),
+    blackHole(local),
+    'line 2\n',
+    60_000,
+  ]);
+}
+
 /** Sends `signal` once the command has sent its append into the black hole, and resolves with when it did. */
 async function interruptWhileHung(local: LocalOss, run: CliRun, signal: NodeJS.Signals): Promise<number> {
   await vi.waitFor(() => expect(local.stats().faults['no-response']).toBeGreaterThan(0), WAIT);
@@ -29,13 +40,7 @@ function expectTruthfulLine(stderr: string, stored: string | undefined): void {
 describe.concurrent('heartbeat-put --append against an OSS that stops answering: interrupts keep their bounds', () => {
   it(`the first signal: what was read is tried for ${INTERRUPT_GRACE_MS / 1000} s, then the command ends within 1 s, saying what may be stored`, async ({ oss }) => {
     const local = await oss.start();
-    const run = runCli(['--append', '--flush-interval', '100ms', 'k.log'], ossEnv(local), [
-      'line 1\n',
-      holds(local, 'k.log', 'line 1\n'),
-      blackHole(local),
-      'line 2\n',
-      60_000,
-    ]);
+    const run = appendIntoBlackHole(local);
     const signalledAt = await interruptWhileHung(local, run, 'SIGTERM');
     const { code, stderr } = await run.done;
     const tookMs = performance.now() - signalledAt;
@@ -49,13 +54,7 @@ describe.concurrent('heartbeat-put --append against an OSS that stops answering:
 
   it('a second signal ends the command within 1 s, whatever OSS does', async ({ oss }) => {
     const local = await oss.start();
-    const run = runCli(['--append', '--flush-interval', '100ms', 'k.log'], ossEnv(local), [
-      'line 1\n',
-      holds(local, 'k.log', 'line 1\n'),
-      blackHole(local),
-      'line 2\n',
-      60_000,
-    ]);
+    const run = appendIntoBlackHole(local);
     await interruptWhileHung(local, run, 'SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 500));
     const secondAt = performance.now();

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent, createServer, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { closeServer, endToEndHeaders, forwardRequest, listenOnLoopback, relayAnswer } from './forward.js';
+import { errorXml } from '../../src/testing/local-oss/errors.js';
 
 /** What a request asks OSS for, from its method and query: AppendObject is `POST ?append`. */
 export type Operation = 'append' | 'head' | 'get' | 'put' | 'other';
@@ -146,19 +147,6 @@ const DEFAULT_GARBAGE: Partial<Record<GarbledHeader, string>> = {
 /** A request id as OSS writes them: 24 upper-case hex digits. */
 function newRequestId(): string {
   return randomBytes(12).toString('hex').toUpperCase();
-}
-
-/** OSS's XML error body, as src/testing/local-oss/errors.ts writes it. */
-function ossErrorXml(code: string, message: string, requestId: string, hostId: string): string {
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    '<Error>',
-    `  <Code>${code}</Code>`,
-    `  <Message>${message}</Message>`,
-    `  <RequestId>${requestId}</RequestId>`,
-    `  <HostId>${hostId}</HostId>`,
-    '</Error>',
-  ].join('\n');
 }
 
 function selects(nth: Nth, count: number): boolean {
@@ -318,7 +306,7 @@ export async function startScriptedOss(target: string | { endpoint: string }): P
     requestId: string,
     extra: OutgoingHttpHeaders = {},
   ): void {
-    const xml = ossErrorXml(code, message, requestId, hostId);
+    const xml = errorXml(code, message, requestId, hostId);
     const isHead = req.method === 'HEAD';
     answer(
       req,

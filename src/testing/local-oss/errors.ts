@@ -43,12 +43,18 @@ export interface ErrorReply {
   headers?: Record<string, string>;
 }
 
-export function errorXml(code: OssErrorCode, message: string, requestId: string, hostId: string): string {
+/** XML text: the characters that would end an element or start an entity, escaped. */
+function xmlText(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+/** OSS's XML error body. `code` is a string: a test's scripted server answers codes this server never sends. */
+export function errorXml(code: string, message: string, requestId: string, hostId: string): string {
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<Error>',
-    `  <Code>${code}</Code>`,
-    `  <Message>${message}</Message>`,
+    `  <Code>${xmlText(code)}</Code>`,
+    `  <Message>${xmlText(message)}</Message>`,
     `  <RequestId>${requestId}</RequestId>`,
     `  <HostId>${hostId}</HostId>`,
     '</Error>',

@@ -4,6 +4,7 @@ import OSS from 'ali-oss';
 import { describe, expect, vi } from 'vitest';
 import { appendStream, followLog, type FollowLogError, type LogFollower } from '../../../src/oss/index.js';
 import type { LocalOss } from '../../../src/testing/index.js';
+import { errorXml } from '../../../src/testing/local-oss/errors.js';
 import { holds, ossEnv, runCli } from '../../cli/helpers.js';
 import { closeServer, forwardRequest, listenOnLoopback, relayAnswer } from '../../support/forward.js';
 import { itWithOss as it, muteUrllibWarnings, WAIT, type LocalOssKit } from '../helpers.js';
@@ -131,7 +132,7 @@ describe.concurrent('followLog through real ali-oss against startLocalOss (real 
     const endpoint = await proxy(oss, local, (req, res) => {
       if (req.method !== 'PUT' || !req.url?.includes('tagging')) return false;
       req.resume();
-      const xml = '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>AccessDenied</Code><Message>denied</Message><RequestId>DENIED0001</RequestId></Error>';
+      const xml = errorXml('AccessDenied', 'denied', 'DENIED0001', 'local');
       res.writeHead(403, { 'Content-Type': 'application/xml', 'x-oss-request-id': 'DENIED0001' }).end(xml);
       return true;
     });
