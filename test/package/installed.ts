@@ -26,9 +26,7 @@ const LOCK = `${INSTALLED}.lock`;
  * workers, so a lock directory (mkdir is atomic) keeps them from packing at the same time.
  */
 export async function installedPackage(): Promise<void> {
-  const built = join(ROOT, 'dist', 'index.cjs');
-  if (!existsSync(built)) throw new Error('dist/ is missing: the package tests need `npm run build` first (npm test runs it)');
-  const builtAt = String(statSync(built).mtimeMs);
+  const builtAt = await completeBuild();
   for (;;) {
     if (existsSync(STAMP) && readFileSync(STAMP, 'utf8') === builtAt) return;
     try {
@@ -45,6 +43,30 @@ export async function installedPackage(): Promise<void> {
     } finally {
       rmSync(LOCK, { recursive: true, force: true });
     }
+  }
+}
+
+/** Every file package.json points at (exports' targets, the bin), by their paths in the repository. */
+function packageFiles(): string[] {
+  const { exports, bin } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { exports: unknown; bin: unknown };
+  const paths = JSON.stringify([exports, bin]).match(/(?<=")\.\/dist\/[^"]+(?=")/g) ?? [];
+  return [...new Set(paths)].map((path) => join(ROOT, path));
+}
+
+/**
+ * The build's time (its newest file's), once every file package.json points at exists: the build writes the
+ * declarations seconds after the JavaScript, and a build started meanwhile (rm -rf dist first) is waited for.
+ */
+async function completeBuild(): Promise<string> {
+  const files = packageFiles();
+  for (let waited = 0; ; waited += 100) {
+    const missing = files.filter((file) => !existsSync(file));
+    if (missing.length === 0) return String(Math.max(...files.map((file) => statSync(file).mtimeMs)));
+    if (waited === 0 && missing.length === files.length && !existsSync(join(ROOT, 'dist'))) {
+      throw new Error('dist/ is missing: the package tests need `npm run build` first (npm test runs it)');
+    }
+    if (waited >= 120_000) throw new Error(`the build in dist/ is incomplete after 2 minutes: no ${missing.join(', ')}`);
+    await sleep(100);
   }
 }
 

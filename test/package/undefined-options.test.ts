@@ -4,6 +4,7 @@
  * what the code does with it. Each object below lists every option, or it does not compile.
  */
 import { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { importInstalled } from './installed.js';
 import type * as Core from '../../src/index.js';
@@ -66,6 +67,14 @@ const noAppendOption: AllUndefined<Oss.AppendStreamOptions> = {
   mime: undefined,
   headers: undefined,
   onProgress: undefined,
+};
+const noFollowOption: AllUndefined<Oss.FollowLogOptions> = {
+  start: undefined,
+  pollIntervalMs: undefined,
+  giveUpAfterMs: undefined,
+  signal: undefined,
+  requestTimeoutMs: undefined,
+  retry: undefined,
 };
 const noRetryOption: AllUndefined<Oss.AppendRetryOptions> = {
   attempts: undefined,
@@ -175,8 +184,17 @@ describe('an option given as undefined is an option left out', () => {
     expect(local.getObject('undefined.append.log')).toEqual(local.getObject('left-out.append.log'));
   });
 
+  it('followLog(client, name, options)', async () => {
+    const client = oss.createOssClient(local.clientOptions());
+    await oss.appendStream(client, 'followed.log', Readable.from(['step 1\n', 'step 2\n']));
+    const given = await text(oss.followLog(client, 'followed.log', noFollowOption));
+    expect(given).toBe(await text(oss.followLog(client, 'followed.log')));
+    expect(given).toBe('step 1\nstep 2\n');
+  });
+
   // Known not to hold: resolveRetry (src/oss/retry.ts) spreads the given retry over DEFAULT_RETRY, so an undefined
-  // limit replaces its default and is refused (TypeError: retry.attempts must be an integer of at least 1).
+  // limit replaces its default and is refused (TypeError: retry.attempts must be an integer of at least 1). followLog
+  // takes the same retry option.
   it.fails("appendStream's retry option", async () => {
     const client = oss.createOssClient(local.clientOptions());
     const appending = oss.appendStream(client, 'retry.log', Readable.from(['step 1\n']), { retry: noRetryOption });

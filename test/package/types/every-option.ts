@@ -8,10 +8,12 @@ import { HeartbeatReadable, withHeartbeat, type HeartbeatOptions } from 'heartbe
 import {
   appendStream,
   createOssClient,
+  followLog,
   putStreamWithHeartbeat,
   type AppendProgress,
   type AppendRetryOptions,
   type AppendStreamOptions,
+  type FollowLogOptions,
   type OssClientOptions,
   type PutStreamWithHeartbeatOptions,
 } from 'heartbeat-readable/oss';
@@ -208,6 +210,25 @@ export async function everyOption(): Promise<number> {
   await appendStream(client, 'c.log', Readable.from(['c']), { ...noAppendOption, retry: noRetryOption, resume: true });
   await appendStream(client, 'c.log', Readable.from(['c']), { resume: { at: undefined, reopen: undefined } });
 
+  const followOptions: EachSet<FollowLogOptions> = {
+    start: 0,
+    pollIntervalMs: 500,
+    giveUpAfterMs: 60_000,
+    signal: new AbortController().signal,
+    requestTimeoutMs: 10_000,
+    retry,
+  };
+  const noFollowOption: EachUndefined<FollowLogOptions> = {
+    start: undefined,
+    pollIntervalMs: undefined,
+    giveUpAfterMs: undefined,
+    signal: undefined,
+    requestTimeoutMs: undefined,
+    retry: undefined,
+  };
+  const followed = followLog(client, 'c.log', followOptions);
+  followLog(client, 'c.log', { ...noFollowOption, retry: noRetryOption }).destroy();
+
   await local.close();
-  return streams.length + put.dataBytes + appended.bytes;
+  return streams.length + put.dataBytes + appended.bytes + followed.readableLength;
 }
