@@ -306,8 +306,8 @@ const haproxy: Peer = {
   binary: 'haproxy',
   limits: [
     { kind: 'idle', directive: 'timeout server', value: `${S}s` },
-    // Without http-buffer-request, `timeout client` did not end a streamed body silent for 6 s here (the control
-    // upload was stored): HAProxy bounds the client's silence while it waits for the body it buffers.
+    // Without http-buffer-request, `timeout client 2s` did not end a streamed body silent for 6 s here (a plain
+    // putStream was stored): HAProxy bounds the client's silence while it waits for the body it buffers.
     { kind: 'idle', directive: 'timeout client', value: `${S}s (with option http-buffer-request)` },
     { kind: 'whole-request', directive: 'timeout http-request', value: `${S}s (with option http-buffer-request)` },
   ],
@@ -481,8 +481,8 @@ ${stub ? `$HTTP["request-method"] == "POST" {\n  proxy.server = ${backend(stub)}
 };
 
 // ---------------------------------------------------------------------------------------------------------------
-// Varnish 7.1, in the foreground (-F), everything passed (a cache in front of appends would serve stale HEADs,
-// and Varnish's builtin VCL turns a cached HEAD into a GET, which breaks OSS's signature).
+// Varnish 7.1, in the foreground (-F), every request passed to the backend, as the builtin VCL does with requests
+// that carry Authorization (all signed OSS requests do; through the builtin VCL alone, HEADs were not cached here).
 
 const varnish: Peer = {
   name: 'Varnish',
@@ -521,8 +521,10 @@ ${'bare200' in mode ? 'sub vcl_synth {\n  set resp.body = "";\n  return (deliver
 };
 
 // ---------------------------------------------------------------------------------------------------------------
-// Squid 5.7 as an accelerator (reverse proxy), no daemon (-N), nothing cached, as the proxy user. Squid cannot
-// answer a 200 by itself: the bare 200s come from a stub cache_peer that POSTs go to.
+// Squid 5.7 as an accelerator (reverse proxy), no daemon (-N), nothing cached, as the proxy user. A cache_peer gets
+// the client's Authorization only with login=PASSTHRU: without it OSS answered 403 AccessDenied to every request
+// (appendStream: AppendRefusedError at once). Squid cannot answer a 200 by itself: the bare 200s come from a stub
+// cache_peer that POSTs go to.
 
 const squid: Peer = {
   name: 'Squid',
