@@ -3,7 +3,7 @@ import type OSS from 'ali-oss';
 import type { LocalOss } from 'heartbeat-readable/testing';
 import type { PutCommand } from './arguments.js';
 import type { Interrupts } from './interrupts.js';
-import type { CliIo, Voice } from './run.js';
+import type { CliIo, Voice } from './io.js';
 import { startStatusLine, type StatusSource } from './status-line.js';
 import { teeTo } from './tee.js';
 

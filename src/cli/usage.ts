@@ -4,17 +4,14 @@ import {
   DEFAULT_MAX_BUFFERED_BYTES,
   DEFAULT_RETRY,
 } from 'heartbeat-readable/oss';
+import { HELP_FLAGS, helpSections, wrap, type FlagSection, type FlagSpec } from './flags.js';
 import { formatDuration, formatSize } from './format.js';
+import { CREDENTIAL_VARIABLES, CREDENTIALS_NOTE, TARGET_FLAGS } from './target.js';
 
 /** Which upload a flag belongs to: one long PUT (the default), or --append. */
 export type UploadMode = 'stream' | 'append';
 
-export interface FlagSpec {
-  name: string;
-  /** The value's placeholder, such as '<duration>'; a flag without one is a switch. */
-  value?: string;
-  short?: string;
-  help: string;
+export interface PutFlag extends FlagSpec {
   /** Only for this mode: given in the other, it is a usage error. */
   mode?: UploadMode;
 }
@@ -23,13 +20,11 @@ export interface FlagSpec {
 export const INTERRUPT_GRACE_MS = 5_000;
 
 /** Every flag, with its help, in the order --help shows them: the one source of both the parser and the help. */
-const SECTIONS: Array<{ title: string; flags: FlagSpec[] }> = [
+const SECTIONS: Array<FlagSection<PutFlag>> = [
   {
-    title: 'Where the object goes (credentials: env OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN):',
+    title: `Where the object goes (${CREDENTIAL_VARIABLES}):`,
     flags: [
-      { name: 'bucket', value: '<name>', help: 'default: env OSS_BUCKET' },
-      { name: 'endpoint', value: '<url>', help: 'default: env OSS_ENDPOINT' },
-      { name: 'region', value: '<id>', help: 'default: env OSS_REGION' },
+      ...TARGET_FLAGS,
       { name: 'content-type', value: '<mime>', help: 'default: text/plain; charset=utf-8' },
       { name: 'local', help: 'upload to an embedded local OSS server, to try it without credentials' },
     ],
@@ -76,34 +71,20 @@ const SECTIONS: Array<{ title: string; flags: FlagSpec[] }> = [
     flags: [
       { name: 'tee', help: 'copy the input to standard output; if that closes (| head), the upload goes on' },
       { name: 'quiet', help: 'no status line, no summary' },
-      { name: 'help', short: 'h', help: 'this help' },
-      { name: 'version', short: 'v', help: 'the version' },
+      ...HELP_FLAGS,
     ],
   },
 ];
 
-export const FLAGS: readonly FlagSpec[] = SECTIONS.flatMap((section) => section.flags);
-
-/** The flags as node:util parseArgs takes them. */
-export const PARSE_OPTIONS = Object.fromEntries(
-  FLAGS.map(({ name, value, short }) => [name, { type: value ? 'string' : 'boolean', ...(short && { short }) }] as const),
-) as Record<string, { type: 'string' | 'boolean'; short?: string }>;
-
-const HELP_COLUMN = 32;
-
-function helpLine({ name, value, short, help }: FlagSpec): string {
-  const flag = `${short ? `-${short}, ` : ''}--${name}${value ? ` ${value}` : ''}`;
-  return `  ${flag.padEnd(HELP_COLUMN - 4)}  ${help}`;
-}
+export const FLAGS: readonly PutFlag[] = SECTIONS.flatMap((section) => section.flags);
 
 export const USAGE = [
   'Usage: heartbeat-put [options] <object-key>',
   'Uploads standard input to OSS as <object-key> while it is written: one long PUT that heartbeats keep alive',
   '(the default), or with --append an appendable object, readable while it grows, in appends retried without loss.',
-  ...SECTIONS.flatMap(({ title, flags }) => ['', title, ...flags.map(helpLine)]),
+  ...helpSections(SECTIONS),
   '',
-  'Durations: 60000, 60s, 1m. Sizes: 1048576, 512KiB, 1MiB. Credentials may also be ALIBABA_CLOUD_ACCESS_KEY_ID,',
-  'ALIBABA_CLOUD_ACCESS_KEY_SECRET and ALIBABA_CLOUD_SECURITY_TOKEN, and come from the environment only.',
+  ...wrap(`Durations: 60000, 60s, 1m. Sizes: 1048576, 512KiB, 1MiB. ${CREDENTIALS_NOTE}`),
   'Exit status: 0 stored, 1 the upload failed, 2 usage error, 130/143 interrupted (SIGINT/SIGTERM); interrupted',
   `with --append, it first appends what it has read (${formatDuration(INTERRUPT_GRACE_MS)} at most; a second signal stops at once),`,
   'then says what is stored.',
