@@ -1,7 +1,7 @@
 import type { ReadableOptions } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
 import { longestGapMs, stepFor } from './steps.js';
-import { assertBoolean, assertOptionsObject, assertPositiveMs, describeValue } from './validation.js';
+import { assertBoolean, assertOptionsObject, assertPositiveMs, describeValue, invalidType, invalidValue, outOfRange } from './validation.js';
 
 /** Idle limits of servers known to end a request whose body stays silent, in milliseconds. */
 export const IDLE_LIMITS = Object.freeze({
@@ -66,17 +66,17 @@ const DEFAULT_FILLER = Buffer.from(' ');
 function resolveFiller(value: unknown, utf8Safe: boolean): Buffer {
   if (value === undefined) return DEFAULT_FILLER;
   if (typeof value !== 'string' && !(value instanceof Uint8Array)) {
-    throw new TypeError(`filler must be a string or Uint8Array, got ${describeValue(value)}`);
+    throw invalidType('filler', `filler must be a string or Uint8Array, got ${describeValue(value)}`);
   }
   if (typeof value === 'string' && !value.isWellFormed()) {
-    throw new RangeError(`filler must not contain a lone surrogate (it would be sent as U+FFFD), got ${describeValue(value)}`);
+    throw invalidValue('filler', `filler must not contain a lone surrogate (it would be sent as U+FFFD), got ${describeValue(value)}`);
   }
   const filler = typeof value === 'string' ? Buffer.from(value, 'utf8') : Buffer.from(value);
   if (filler.length === 0) {
-    throw new RangeError(`filler must not be empty, got ${describeValue(value)}`);
+    throw invalidValue('filler', `filler must not be empty, got ${describeValue(value)}`);
   }
   if (utf8Safe && !isUtf8(filler)) {
-    throw new RangeError(`filler must be valid UTF-8 when utf8Safe is true, got ${describeValue(value)}`);
+    throw invalidValue('filler', `filler must be valid UTF-8 when utf8Safe is true, got ${describeValue(value)}`);
   }
   return filler;
 }
@@ -87,7 +87,7 @@ function resolveTimers(value: unknown): HeartbeatTimers | undefined {
   const timers = value as Partial<Record<keyof HeartbeatTimers, unknown>>;
   for (const name of ['setTimeout', 'clearTimeout'] as const) {
     if (typeof timers[name] !== 'function') {
-      throw new TypeError(`timers.${name} must be a function, got ${describeValue(timers[name])}`);
+      throw invalidType(`timers.${name}`, `timers.${name} must be a function, got ${describeValue(timers[name])}`);
     }
   }
   return value as HeartbeatTimers;
@@ -98,20 +98,21 @@ export function resolveHeartbeatOptions(options: HeartbeatOptions | undefined): 
   assertOptionsObject('options', options);
   const { idleLimitMs = IDLE_LIMITS.oss, heartbeatAfterMs, filler, utf8Safe = true, timers } = options ?? {};
   if (options?.objectMode !== undefined && options.objectMode !== false) {
-    throw new TypeError(`objectMode must be false: heartbeat fillers are bytes, got ${describeValue(options.objectMode)}`);
+    throw invalidType('objectMode', `objectMode must be false: heartbeat fillers are bytes, got ${describeValue(options.objectMode)}`);
   }
   assertPositiveMs('idleLimitMs', idleLimitMs);
   const gap = 'the longest gap, ceil(heartbeatAfterMs) + ceil(heartbeatAfterMs / 16) ms,';
   const most = maxHeartbeatAfterMs(idleLimitMs);
   if (most === 0) {
-    throw new RangeError(`idleLimitMs must be more than 2 (${gap} is 2 ms at the least), got ${describeValue(idleLimitMs)}`);
+    throw outOfRange('idleLimitMs', `idleLimitMs must be more than 2 (${gap} is 2 ms at the least), got ${describeValue(idleLimitMs)}`);
   }
   // Half the limit fits any limit but the shortest (3 ms), where it would have to round up past the bound.
   const resolvedAfterMs = heartbeatAfterMs === undefined ? Math.min(idleLimitMs / 2, most) : heartbeatAfterMs;
   assertPositiveMs('heartbeatAfterMs', resolvedAfterMs);
   const afterMs = Math.ceil(resolvedAfterMs);
   if (afterMs > most) {
-    throw new RangeError(
+    throw outOfRange(
+      'heartbeatAfterMs',
       `heartbeatAfterMs must be at most ${most} for idleLimitMs ${idleLimitMs} (${gap} must stay under idleLimitMs), ` +
         `got ${describeValue(resolvedAfterMs)}`,
     );

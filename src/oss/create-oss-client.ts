@@ -8,7 +8,10 @@ import {
   assertOptionsObject,
   assertPositiveMs,
   describeValue,
+  invalidType,
+  invalidValue,
   MAX_TIMER_MS,
+  outOfRange,
   withoutUndefined,
   type Optional,
 } from '../validation.js';
@@ -67,18 +70,20 @@ function shownWithout(credentials: readonly unknown[]): Show {
 /** ali-oss's own reading of a timeout (humanize-ms): a number of ms, or a string `ms` parses such as '60s'. */
 function timeoutMs(value: unknown, show: Show): number {
   const rule = 'timeout must be a positive duration: a number of ms or a string such as "60s"';
-  if (typeof value !== 'number' && typeof value !== 'string') throw new TypeError(`${rule}, got ${show(value)}`);
+  if (typeof value !== 'number' && typeof value !== 'string') throw invalidType('timeout', `${rule}, got ${show(value)}`);
   // ms throws on an empty string and returns undefined for text it cannot read.
   const parsed = typeof value === 'number' ? value : value.trim() === '' ? undefined : (ms(value as ms.StringValue) as number | undefined);
-  if (parsed === undefined || !Number.isFinite(parsed) || parsed <= 0) throw new RangeError(`${rule}, got ${show(value)}`);
-  if (parsed > MAX_TIMER_MS) throw new RangeError(`timeout must be at most ${MAX_TIMER_MS} ms, got ${show(value)}`);
+  // A number is out of its range; a string is a value not taken.
+  const refused = typeof value === 'number' ? outOfRange : invalidValue;
+  if (parsed === undefined || !Number.isFinite(parsed) || parsed <= 0) throw refused('timeout', `${rule}, got ${show(value)}`);
+  if (parsed > MAX_TIMER_MS) throw refused('timeout', `timeout must be at most ${MAX_TIMER_MS} ms, got ${show(value)}`);
   return parsed;
 }
 
 function endpointText(value: unknown, show: Show): string {
   if (value instanceof URL) return endpointText(value.href, show);
-  if (typeof value !== 'string') throw new TypeError(`endpoint must be a string or a URL, got ${show(value)}`);
-  if (!isEndpoint(value)) throw new RangeError(`endpoint must be ${ENDPOINT_RULE}, got ${show(maskedEndpoint(value))}`);
+  if (typeof value !== 'string') throw invalidType('endpoint', `endpoint must be a string or a URL, got ${show(value)}`);
+  if (!isEndpoint(value)) throw invalidValue('endpoint', `endpoint must be ${ENDPOINT_RULE}, got ${show(maskedEndpoint(value))}`);
   // ali-oss wants no path: a URL's href ends in "/".
   return value.replace(/\/$/, '');
 }
@@ -89,7 +94,7 @@ function checkOssOptions(options: OssClientOptions, show: Show): void {
   // Valid-looking or not, it would end up in a host name, and from there in DNS errors and logs.
   for (const name of ['region', 'endpoint', 'bucket'] as const) {
     if (show(options[name]) === HOLDS_CREDENTIAL) {
-      throw new RangeError(`${name} must not hold a credential (are two variables swapped?), got ${HOLDS_CREDENTIAL}`);
+      throw invalidValue(name, `${name} must not hold a credential (are two variables swapped?), got ${HOLDS_CREDENTIAL}`);
     }
   }
   if (region !== undefined) assertFollowsRule('region', region, isRegionId, REGION_RULE, show);
@@ -101,7 +106,7 @@ function checkOssOptions(options: OssClientOptions, show: Show): void {
     const agent = options[name];
     // What Node's http.request needs of an agent.
     if (agent !== undefined && typeof (agent as { addRequest?: unknown } | null)?.addRequest !== 'function') {
-      throw new TypeError(`${name} must be an http.Agent, got ${show(agent)}`);
+      throw invalidType(name, `${name} must be an http.Agent, got ${show(agent)}`);
     }
   }
 }
@@ -112,7 +117,7 @@ function checkOssOptions(options: OssClientOptions, show: Show): void {
  * A caller's own `agent`, `httpsAgent` or `timeout` is kept as given.
  */
 export function createOssClient(options: OssClientOptions): OSS {
-  if (options === undefined) throw new TypeError('options must be an object, got undefined');
+  if (options === undefined) throw invalidType('options', 'options must be an object, got undefined');
   assertOptionsObject('options', options);
   const {
     maxUploadMs = DEFAULT_MAX_UPLOAD_MS,

@@ -9,6 +9,8 @@ export {
   type PutStreamWithHeartbeatOptions,
   type PutStreamWithHeartbeatResult,
 } from './put-stream-with-heartbeat.js';
+export { AbortError } from './abort-error.js';
+export { UnconfirmedSuccessError } from './unconfirmed-success-error.js';
 export { explainUploadError, type UploadErrorExplanation, type UploadErrorKind } from './explain-upload-error.js';
 export { uploadContextOf, type UploadContext } from './upload-context.js';
 export * from './append/index.js';

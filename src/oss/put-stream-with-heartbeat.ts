@@ -1,7 +1,7 @@
 import type OSS from 'ali-oss';
 // The core comes from the root entry, as a user imports it: one HeartbeatReadable class per process.
 import { HeartbeatReadable, IDLE_LIMITS, withHeartbeat, type HeartbeatOptions, type HeartbeatSource } from 'heartbeat-readable';
-import { assertOptionsObject, assertSignal, describeValue, withoutUndefined, type Optional } from '../validation.js';
+import { assertOptionsObject, assertSignal, describeValue, invalidType, withoutUndefined, type Optional } from '../validation.js';
 import { AbortError } from './abort-error.js';
 import { handled } from './handled.js';
 import { markSourceError } from './source-errors.js';
@@ -32,7 +32,7 @@ const CHUNKED_ONLY = 'must be left out: fillers change the length, so the body i
 
 function assertChunked(putOptions: Record<string, unknown>): void {
   if (putOptions.contentLength !== undefined) {
-    throw new TypeError(`contentLength ${CHUNKED_ONLY}, got ${describeValue(putOptions.contentLength)}`);
+    throw invalidType('contentLength', `contentLength ${CHUNKED_ONLY}, got ${describeValue(putOptions.contentLength)}`);
   }
   const { headers } = putOptions;
   assertOptionsObject('headers', headers);
@@ -40,7 +40,8 @@ function assertChunked(putOptions: Record<string, unknown>): void {
   const lengthHeader = Object.keys(headers ?? {}).find((header) => header.toLowerCase() === 'content-length');
   if (lengthHeader !== undefined) {
     const value = (headers as Record<string, unknown>)[lengthHeader];
-    throw new TypeError(`headers[${JSON.stringify(lengthHeader)}] ${CHUNKED_ONLY}, got ${describeValue(value)}`);
+    const option = `headers[${JSON.stringify(lengthHeader)}]`;
+    throw invalidType(option, `${option} ${CHUNKED_ONLY}, got ${describeValue(value)}`);
   }
 }
 
@@ -79,7 +80,7 @@ async function runUpload(
   assertChunked(putOptions);
   assertSignal(signal);
   if (source instanceof HeartbeatReadable && heartbeat !== undefined) {
-    throw new TypeError('heartbeat options must be set where the HeartbeatReadable source was created, got both');
+    throw invalidType('heartbeat', 'heartbeat options must be set where the HeartbeatReadable source was created, got both');
   }
   // A HeartbeatReadable already sends fillers: wrapping it again would count them as data.
   const body =

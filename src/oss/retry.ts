@@ -1,4 +1,4 @@
-import { assertInteger, assertOptionsObject, assertPositiveMs, describeValue } from '../validation.js';
+import { assertInteger, assertOptionsObject, assertPositiveMs, describeValue, outOfRange } from '../validation.js';
 
 /** How failed requests are retried: appendStream's and followLog's `retry` option. */
 export interface RetryOptions {
@@ -31,7 +31,8 @@ export function resolveRetry(retry: unknown): RetryLimits {
   assertPositiveMs('retry.minDelayMs', limits.minDelayMs);
   assertPositiveMs('retry.maxDelayMs', limits.maxDelayMs);
   if (limits.maxDelayMs < limits.minDelayMs) {
-    throw new RangeError(
+    throw outOfRange(
+      'retry.maxDelayMs',
       `retry.maxDelayMs must be at least retry.minDelayMs (${limits.minDelayMs}), got ${describeValue(limits.maxDelayMs)}`,
     );
   }

@@ -1,6 +1,6 @@
 import type OSS from 'ali-oss';
 import type { TaggingCalls } from './tagging.js';
-import { describeValue } from '../validation.js';
+import { describeValue, invalidType, invalidValue } from '../validation.js';
 import { brokenObjectNameRule } from './names.js';
 
 /*
@@ -19,10 +19,10 @@ export function assertCredential(name: string, value: unknown): asserts value is
           : typeof value === 'object'
             ? 'an object'
             : `a ${typeof value}`;
-    throw new TypeError(`${name} must be a non-empty string, got ${kind}`);
+    throw invalidType(name, `${name} must be a non-empty string, got ${kind}`);
   }
   if (value === '') {
-    throw new RangeError(`${name} must be a non-empty string, got an empty string`);
+    throw invalidValue(name, `${name} must be a non-empty string, got an empty string`);
   }
 }
 
@@ -34,20 +34,20 @@ export function assertFollowsRule(
   rule: string,
   show = describeValue,
 ): asserts value is string {
-  if (typeof value !== 'string') throw new TypeError(`${name} must be a string, got ${show(value)}`);
-  if (!follows(value)) throw new RangeError(`${name} must be ${rule}, got ${show(value)}`);
+  if (typeof value !== 'string') throw invalidType(name, `${name} must be a string, got ${show(value)}`);
+  if (!follows(value)) throw invalidValue(name, `${name} must be ${rule}, got ${show(value)}`);
 }
 
 /** `methods`: the client methods the caller uses. */
 export function assertClient(client: unknown, methods: readonly (keyof (OSS & TaggingCalls))[]): asserts client is OSS {
   if (methods.some((method) => typeof (client as Partial<OSS & TaggingCalls> | null | undefined)?.[method] !== 'function')) {
     // Not describeValue: an options object passed by mistake would print its accessKeySecret.
-    throw new TypeError(`client must be an ali-oss client, got ${client === null ? 'null' : typeof client}`);
+    throw invalidType('client', `client must be an ali-oss client, got ${client === null ? 'null' : typeof client}`);
   }
 }
 
 export function assertObjectName(name: unknown): asserts name is string {
-  if (typeof name !== 'string') throw new TypeError(`name must be a non-empty string, got ${describeValue(name)}`);
+  if (typeof name !== 'string') throw invalidType('name', `name must be a non-empty string, got ${describeValue(name)}`);
   const broken = brokenObjectNameRule(name);
-  if (broken !== undefined) throw new RangeError(`name must be ${broken}, got ${describeValue(name)}`);
+  if (broken !== undefined) throw invalidValue('name', `name must be ${broken}, got ${describeValue(name)}`);
 }

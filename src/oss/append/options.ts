@@ -1,7 +1,16 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { resolveRetry, type RetryLimits, type RetryOptions } from '../retry.js';
-import { assertBoolean, assertInteger, assertOptionsObject, assertPositiveMs, assertSignal, describeValue } from '../../validation.js';
+import {
+  assertBoolean,
+  assertInteger,
+  assertOptionsObject,
+  assertPositiveMs,
+  assertSignal,
+  describeValue,
+  invalidType,
+  invalidValue,
+} from '../../validation.js';
 
 export const DEFAULT_MAX_APPEND_BYTES = 2 ** 20;
 export const DEFAULT_FLUSH_INTERVAL_MS = 1000;
@@ -113,7 +122,7 @@ function resolveResume(resume: unknown): { resume: boolean; resumeAt: number | u
     return { resume: true, resumeAt: at, reopen };
   }
   if (typeof resume !== 'boolean') {
-    throw new TypeError(`resume must be a boolean or an object such as { at: 1024 }, got ${describeValue(resume)}`);
+    throw invalidType('resume', `resume must be a boolean or an object such as { at: 1024 }, got ${describeValue(resume)}`);
   }
   return { resume, resumeAt: undefined, reopen: false };
 }
@@ -129,14 +138,14 @@ const OWN_HEADERS: Record<string, string> = {
 function assertMime(mime: unknown): asserts mime is string | undefined {
   if (mime === undefined) return;
   const rule = 'a non-empty string such as "text/plain; charset=utf-8"';
-  if (typeof mime !== 'string') throw new TypeError(`mime must be ${rule}, got ${describeValue(mime)}`);
+  if (typeof mime !== 'string') throw invalidType('mime', `mime must be ${rule}, got ${describeValue(mime)}`);
   let valid = mime !== '';
   try {
     validateHeaderValue('Content-Type', mime);
   } catch {
     valid = false;
   }
-  if (!valid) throw new RangeError(`mime must be ${rule} with no control characters, got ${describeValue(mime)}`);
+  if (!valid) throw invalidValue('mime', `mime must be ${rule} with no control characters, got ${describeValue(mime)}`);
 }
 
 function assertHeaders(headers: unknown): asserts headers is Record<string, string> | undefined {
@@ -144,17 +153,17 @@ function assertHeaders(headers: unknown): asserts headers is Record<string, stri
   for (const [name, value] of Object.entries(headers ?? {})) {
     const option = `headers[${JSON.stringify(name)}]`;
     const own = OWN_HEADERS[name.toLowerCase()];
-    if (own !== undefined) throw new TypeError(`${option} must be left out: ${own}, got ${describeValue(value)}`);
+    if (own !== undefined) throw invalidType(option, `${option} must be left out: ${own}, got ${describeValue(value)}`);
     try {
       validateHeaderName(name);
     } catch {
-      throw new RangeError(`headers names must be HTTP tokens, got ${describeValue(name)}`);
+      throw invalidValue('headers', `headers names must be HTTP tokens, got ${describeValue(name)}`);
     }
-    if (typeof value !== 'string') throw new TypeError(`${option} must be a string, got ${describeValue(value)}`);
+    if (typeof value !== 'string') throw invalidType(option, `${option} must be a string, got ${describeValue(value)}`);
     try {
       validateHeaderValue(name, value);
     } catch {
-      throw new RangeError(`${option} must hold no control characters and nothing past Latin-1, got ${describeValue(value)}`);
+      throw invalidValue(option, `${option} must hold no control characters and nothing past Latin-1, got ${describeValue(value)}`);
     }
   }
 }
@@ -187,7 +196,7 @@ export function resolveAppendOptions(
   assertMime(mime);
   assertHeaders(headers);
   if (onProgress !== undefined && typeof onProgress !== 'function') {
-    throw new TypeError(`onProgress must be a function, got ${describeValue(onProgress)}`);
+    throw invalidType('onProgress', `onProgress must be a function, got ${describeValue(onProgress)}`);
   }
   // Copied: the headers go out as they were at the call.
   const creation = { ...(mime !== undefined && { mime }), ...(headers !== undefined && { headers: { ...headers } }) };

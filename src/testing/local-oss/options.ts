@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { IDLE_LIMITS } from 'heartbeat-readable';
 import { BUCKET_NAME_RULE, isBucketName } from '../../oss/names.js';
 import { assertCredential, assertFollowsRule } from '../../oss/validation.js';
-import { assertInteger, assertOptionsObject, assertPositiveMs, describeValue } from '../../validation.js';
+import { assertInteger, assertOptionsObject, assertPositiveMs, describeValue, invalidType, invalidValue } from '../../validation.js';
 
 export interface LocalOssOptions {
   /** Silence in ms inside a request body after which the connection is ended with a FIN. Default 60_000, like OSS. */
@@ -58,17 +58,17 @@ export function resolveLocalOssOptions(options: LocalOssOptions | undefined): Re
   assertCredential('accessKeyId', accessKeyId);
   assertCredential('accessKeySecret', accessKeySecret);
   if (typeof host !== 'string') {
-    throw new TypeError(`host must be a non-empty string, got ${describeValue(host)}`);
+    throw invalidType('host', `host must be a non-empty string, got ${describeValue(host)}`);
   }
   if (host === '') {
-    throw new RangeError('host must be a non-empty string, got ""');
+    throw invalidValue('host', 'host must be a non-empty string, got ""');
   }
   assertInteger('port', port, 0, 65_535);
   assertInteger('maxBodyBytes', maxBodyBytes, 1);
   assertInteger('maxObjectBytes', maxObjectBytes, 1);
   assertPositiveMs('maxClockSkewMs', maxClockSkewMs, Number.MAX_SAFE_INTEGER);
   if (typeof now !== 'function') {
-    throw new TypeError(`now must be a function, got ${describeValue(now)}`);
+    throw invalidType('now', `now must be a function, got ${describeValue(now)}`);
   }
   return { idleLimitMs, bucket, accessKeyId, accessKeySecret, host, port, maxBodyBytes, maxObjectBytes, maxClockSkewMs, now };
 }
