@@ -50,8 +50,8 @@ describe('a failed --append run exits 1 with one line: what failed, the flag to 
     expect(code).toBe(1);
     expect(stderr).toMatch(failureLine('k.log', 'append-gave-up'));
     expect(stderr).toMatch(/the last: ServiceUnavailableError ServiceUnavailable HTTP 503\), past --retry-for \(now 600ms\)\. Raise --retry-for/);
-    // appendStream counts a 503 as an unknown outcome, so the line gives both lengths the object may have.
-    expect(stderr).toContain('So far, k.log holds 7 bytes, or 14 if the last append (7 bytes) landed.');
+    // A 503 is an unknown outcome; one last HEAD before giving up shows the append did not land.
+    expect(stderr).toContain('So far, k.log holds 7 bytes; 7 bytes read from the input are not in it.');
     expect(local.getObject('k.log')?.toString()).toBe('line 1\n');
   });
 

@@ -235,14 +235,14 @@ export class Appender {
   }
 
   /**
-   * After an abort, one HEAD bounded by ABORT_CHECK_MS learns whether the last append of unknown outcome landed.
-   * What it cannot learn stays unconfirmed.
+   * Before stopping (an abort, or the retry limits reached), one HEAD bounded by ABORT_CHECK_MS learns whether the
+   * last append of unknown outcome landed. What it cannot learn stays unconfirmed.
    */
-  async #checkAfterAbort(): Promise<void> {
+  async #lastCheck(): Promise<void> {
     const batch = this.#batch;
     if (this.unconfirmedBytes === 0 || batch === undefined) return;
     try {
-      const state = await this.#head();
+      const state = await this.#head(ABORT_CHECK_MS);
       if (state.type === 'Appendable' && state.length === this.position + batch.bytes.length) this.#landed(batch, state.crc64);
       else if (state.length === this.position && !this.#cancelledMidRequest) this.unconfirmedBytes = 0;
     } catch {
@@ -306,9 +306,9 @@ export class Appender {
     return sendCancellable(this.client, signal, requestTimeoutMs + TIMEOUT_GRACE_MS, (client) => send(client, requestTimeoutMs));
   }
 
-  async #head(): Promise<ObjectState> {
+  async #head(limitMs?: number): Promise<ObjectState> {
     try {
-      const { res } = await this.#send((client, timeout) => client.head(this.name, { timeout }));
+      const { res } = await this.#send((client, timeout) => client.head(this.name, { timeout }), limitMs);
       return reportedObject(res);
     } catch (error) {
       if (isNoSuchObject(error)) return { type: undefined, length: 0, crc64: EMPTY_CRC64 };
@@ -326,7 +326,7 @@ export class Appender {
     const { signal } = this.config;
     for (;;) {
       if (signal?.aborted) {
-        await this.#checkAfterAbort();
+        await this.#lastCheck();
         return undefined;
       }
       try {
@@ -335,7 +335,10 @@ export class Appender {
         if (error instanceof AppendStreamError || outcomeOf(error) === 'refused') throw this.#refusal(error);
         if (signal?.aborted) continue;
         const delay = backoff.next();
-        if (delay === undefined) throw new AppendGaveUpError(backoff.failures, backoff.elapsedMs, error, this.account());
+        if (delay === undefined) {
+          await this.#lastCheck();
+          throw new AppendGaveUpError(backoff.failures, backoff.elapsedMs, error, this.account());
+        }
         this.retries += 1;
         this.hooks.retried();
         await sleep(delay, signal);

@@ -52,6 +52,9 @@ export function describeFailure(error: unknown): string {
   const systemCode = /\b(E[A-Z]{4,})\b/.exec(String(message))?.[1];
   if (systemCode !== undefined && systemCode !== code) parts.push(systemCode);
   if (typeof status === 'number' && status > 0) parts.push(`HTTP ${status}`);
+  // With no answer, the first words say what happened ("socket hang up"): kept when they name no host or URL.
+  const summary = String(message).split('\n')[0]!.split(/, [A-Z]+ https?:\/\//)[0]!.trim();
+  if ((status === -1 || status === -2) && systemCode === undefined && /^[\w ]{1,40}$/.test(summary)) parts.push(`(${summary})`);
   return parts.join(' ');
 }
 

@@ -81,19 +81,19 @@ describe('appendStream retries (fake clock, fake OSS)', () => {
       objectName: KEY,
       storedBytes: 6,
       position: 6,
-      // A 503 may come after the append was applied: those six bytes may be in the object.
-      unconfirmedBytes: 6,
-      unsentBytes: 6,
+      // A 503 may come after the append was applied; one last HEAD before giving up shows it was not.
+      unconfirmedBytes: 0,
+      unsentBytes: 12,
       appends: 1,
       retries: 3,
       cause: { status: 503, code: 'ServiceUnavailable' },
     });
     expect(error.message).toBe(
       `Gave up on ${KEY} after 4 attempts over 0.3 s; the last failure: ServiceUnavailableError ServiceUnavailable HTTP 503. ` +
-        'Stored: 6 bytes from this call, the object is 6 bytes long; the last append of 6 bytes may or may not have landed ' +
-        '(the object is 6 or 12 bytes long); 6 bytes taken from the source are not stored.',
+        'Stored: 6 bytes from this call, the object is 6 bytes long; 12 bytes taken from the source are not stored.',
     );
     expect(run.appends()).toHaveLength(1 + 4);
+    expect(run.appendsAndHeads().at(-1)).toBe('head');
     expect(run.fake.body(KEY)?.toString()).toBe('first\n');
     expect(run.source.destroyed).toBe(true);
     expect(vi.getTimerCount()).toBe(0);
