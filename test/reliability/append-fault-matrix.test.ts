@@ -191,6 +191,8 @@ describe('fault matrix: appendStream through real ali-oss to startLocalOss', () 
         retries: fault.fault === 'none' ? 0 : expect.any(Number),
         position: INPUT.length,
         crc64: head['x-oss-hash-crc64ecma'],
+        complete: true,
+        incompleteReason: undefined,
       });
       if (fault.fault !== 'none') expect(settlement.value!.retries).toBeGreaterThan(0);
     } else {
