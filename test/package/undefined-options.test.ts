@@ -1,99 +1,25 @@
 /**
  * An option given as undefined means what leaving it out means, for every function of the installed package: the
  * types take `{ endpoint: process.env.OSS_ENDPOINT }` under exactOptionalPropertyTypes (types.test.ts), and here is
- * what the code does with it. Each object below lists every option, or it does not compile.
+ * what the code does with it. The objects with every option undefined are the type fixture's: each lists every
+ * option, or it does not compile.
  */
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { importInstalled } from './installed.js';
+import {
+  noAppendOption,
+  noClientOption,
+  noFollowOption,
+  noHeartbeatOption,
+  noLocalOption,
+  noPutOption,
+  noRetryOption,
+} from './types/every-option.js';
 import type * as Core from '../../src/index.js';
 import type * as Oss from '../../src/oss/index.js';
 import type * as Testing from '../../src/testing/index.js';
-
-type AllUndefined<T> = { [K in keyof Required<T>]: undefined };
-
-const noHeartbeatOption: AllUndefined<Core.HeartbeatOptions> = {
-  idleLimitMs: undefined,
-  heartbeatAfterMs: undefined,
-  filler: undefined,
-  utf8Safe: undefined,
-  timers: undefined,
-  highWaterMark: undefined,
-  encoding: undefined,
-  objectMode: undefined,
-  emitClose: undefined,
-  autoDestroy: undefined,
-  signal: undefined,
-  read: undefined,
-  destroy: undefined,
-  construct: undefined,
-};
-const noClientOption: AllUndefined<Omit<Oss.OssClientOptions, 'accessKeyId' | 'accessKeySecret'>> = {
-  stsToken: undefined,
-  bucket: undefined,
-  endpoint: undefined,
-  region: undefined,
-  internal: undefined,
-  secure: undefined,
-  timeout: undefined,
-  cname: undefined,
-  refreshSTSTokenInterval: undefined,
-  refreshSTSToken: undefined,
-  authorizationV4: undefined,
-  agent: undefined,
-  httpsAgent: undefined,
-  maxUploadMs: undefined,
-  freeSocketTimeoutMs: undefined,
-};
-const noPutOption: AllUndefined<Oss.PutStreamWithHeartbeatOptions> = {
-  timeout: undefined,
-  mime: undefined,
-  meta: undefined,
-  callback: undefined,
-  headers: undefined,
-  heartbeat: undefined,
-  signal: undefined,
-};
-const noAppendOption: AllUndefined<Oss.AppendStreamOptions> = {
-  maxAppendBytes: undefined,
-  flushIntervalMs: undefined,
-  maxBufferedBytes: undefined,
-  requestTimeoutMs: undefined,
-  retry: undefined,
-  resume: undefined,
-  markComplete: undefined,
-  signal: undefined,
-  mime: undefined,
-  headers: undefined,
-  onProgress: undefined,
-};
-const noFollowOption: AllUndefined<Oss.FollowLogOptions> = {
-  start: undefined,
-  pollIntervalMs: undefined,
-  giveUpAfterMs: undefined,
-  signal: undefined,
-  requestTimeoutMs: undefined,
-  retry: undefined,
-};
-const noRetryOption: AllUndefined<Oss.AppendRetryOptions> = {
-  attempts: undefined,
-  maxElapsedMs: undefined,
-  minDelayMs: undefined,
-  maxDelayMs: undefined,
-};
-const noLocalOssOption: AllUndefined<Testing.LocalOssOptions> = {
-  idleLimitMs: undefined,
-  bucket: undefined,
-  accessKeyId: undefined,
-  accessKeySecret: undefined,
-  host: undefined,
-  port: undefined,
-  maxBodyBytes: undefined,
-  maxObjectBytes: undefined,
-  maxClockSkewMs: undefined,
-  now: undefined,
-};
 
 let core: typeof Core;
 let oss: typeof Oss;
@@ -208,7 +134,7 @@ describe('an option given as undefined is an option left out', () => {
       const generated = [bucket!.replace(/[0-9a-f]+$/, ''), accessKeyId.slice(0, 4), ...[bucket, accessKeyId, accessKeySecret].map((value) => value!.length)];
       return { ...rest, host: new URL(endpoint!).hostname, generated };
     };
-    const [given, left] = await Promise.all([testing.startLocalOss(noLocalOssOption), testing.startLocalOss()]);
+    const [given, left] = await Promise.all([testing.startLocalOss(noLocalOption), testing.startLocalOss()]);
     try {
       expect(defaults(given)).toEqual(defaults(left));
     } finally {

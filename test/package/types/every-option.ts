@@ -67,11 +67,75 @@ export const noHeartbeatOption: EachUndefined<HeartbeatOptions> = {
 };
 
 const retry: EachSet<AppendRetryOptions> = { attempts: 5, maxElapsedMs: 60_000, minDelayMs: 100, maxDelayMs: 5000 };
-const noRetryOption: EachUndefined<AppendRetryOptions> = {
+export const noRetryOption: EachUndefined<AppendRetryOptions> = {
   attempts: undefined,
   maxElapsedMs: undefined,
   minDelayMs: undefined,
   maxDelayMs: undefined,
+};
+
+export const noLocalOption: EachUndefined<LocalOssOptions> = {
+  idleLimitMs: undefined,
+  bucket: undefined,
+  accessKeyId: undefined,
+  accessKeySecret: undefined,
+  host: undefined,
+  port: undefined,
+  maxBodyBytes: undefined,
+  maxObjectBytes: undefined,
+  maxClockSkewMs: undefined,
+  now: undefined,
+};
+
+export const noClientOption: EachUndefined<OssClientOptions> = {
+  stsToken: undefined,
+  bucket: undefined,
+  endpoint: undefined,
+  region: undefined,
+  internal: undefined,
+  secure: undefined,
+  timeout: undefined,
+  cname: undefined,
+  refreshSTSTokenInterval: undefined,
+  refreshSTSToken: undefined,
+  authorizationV4: undefined,
+  agent: undefined,
+  httpsAgent: undefined,
+  maxUploadMs: undefined,
+  freeSocketTimeoutMs: undefined,
+};
+
+export const noPutOption: EachUndefined<PutStreamWithHeartbeatOptions> = {
+  timeout: undefined,
+  mime: undefined,
+  meta: undefined,
+  callback: undefined,
+  headers: undefined,
+  heartbeat: undefined,
+  signal: undefined,
+};
+
+export const noAppendOption: EachUndefined<AppendStreamOptions> = {
+  maxAppendBytes: undefined,
+  flushIntervalMs: undefined,
+  maxBufferedBytes: undefined,
+  requestTimeoutMs: undefined,
+  retry: undefined,
+  resume: undefined,
+  markComplete: undefined,
+  signal: undefined,
+  mime: undefined,
+  headers: undefined,
+  onProgress: undefined,
+};
+
+export const noFollowOption: EachUndefined<FollowLogOptions> = {
+  start: undefined,
+  pollIntervalMs: undefined,
+  giveUpAfterMs: undefined,
+  signal: undefined,
+  requestTimeoutMs: undefined,
+  retry: undefined,
 };
 
 export async function everyOption(): Promise<number> {
@@ -93,18 +157,6 @@ export async function everyOption(): Promise<number> {
     maxObjectBytes: 2 ** 30,
     maxClockSkewMs: 60_000,
     now: Date.now,
-  };
-  const noLocalOption: EachUndefined<LocalOssOptions> = {
-    idleLimitMs: undefined,
-    bucket: undefined,
-    accessKeyId: undefined,
-    accessKeySecret: undefined,
-    host: undefined,
-    port: undefined,
-    maxBodyBytes: undefined,
-    maxObjectBytes: undefined,
-    maxClockSkewMs: undefined,
-    now: undefined,
   };
   const local = await startLocalOss(localOptions);
   await (await startLocalOss(noLocalOption)).close();
@@ -133,23 +185,6 @@ export async function everyOption(): Promise<number> {
     maxUploadMs: 60_000,
     freeSocketTimeoutMs: 4000,
   };
-  const noClientOption: EachUndefined<OssClientOptions> = {
-    stsToken: undefined,
-    bucket: undefined,
-    endpoint: undefined,
-    region: undefined,
-    internal: undefined,
-    secure: undefined,
-    timeout: undefined,
-    cname: undefined,
-    refreshSTSTokenInterval: undefined,
-    refreshSTSToken: undefined,
-    authorizationV4: undefined,
-    agent: undefined,
-    httpsAgent: undefined,
-    maxUploadMs: undefined,
-    freeSocketTimeoutMs: undefined,
-  };
   const client = createOssClient(clientOptions);
   createOssClient({ ...noClientOption, accessKeyId: local.accessKeyId, accessKeySecret: local.accessKeySecret });
   // What the testing entry gives fits, as it is.
@@ -163,15 +198,6 @@ export async function everyOption(): Promise<number> {
     headers: { 'Cache-Control': 'no-cache' },
     heartbeat: { idleLimitMs: 60_000 },
     signal: new AbortController().signal,
-  };
-  const noPutOption: EachUndefined<PutStreamWithHeartbeatOptions> = {
-    timeout: undefined,
-    mime: undefined,
-    meta: undefined,
-    callback: undefined,
-    headers: undefined,
-    heartbeat: undefined,
-    signal: undefined,
   };
   const put = await putStreamWithHeartbeat(client, 'a.log', Readable.from(['a']), putOptions);
   await putStreamWithHeartbeat(client, 'b.log', Readable.from(['b']), { ...noPutOption, heartbeat: noHeartbeatOption });
@@ -193,19 +219,6 @@ export async function everyOption(): Promise<number> {
     headers: { 'x-oss-meta-build': '42' },
     onProgress,
   };
-  const noAppendOption: EachUndefined<AppendStreamOptions> = {
-    maxAppendBytes: undefined,
-    flushIntervalMs: undefined,
-    maxBufferedBytes: undefined,
-    requestTimeoutMs: undefined,
-    retry: undefined,
-    resume: undefined,
-    markComplete: undefined,
-    signal: undefined,
-    mime: undefined,
-    headers: undefined,
-    onProgress: undefined,
-  };
   const appended = await appendStream(client, 'c.log', Readable.from(['c']), appendOptions);
   await appendStream(client, 'c.log', Readable.from(['c']), { ...noAppendOption, retry: noRetryOption, resume: true });
   await appendStream(client, 'c.log', Readable.from(['c']), { resume: { at: undefined, reopen: undefined } });
@@ -217,14 +230,6 @@ export async function everyOption(): Promise<number> {
     signal: new AbortController().signal,
     requestTimeoutMs: 10_000,
     retry,
-  };
-  const noFollowOption: EachUndefined<FollowLogOptions> = {
-    start: undefined,
-    pollIntervalMs: undefined,
-    giveUpAfterMs: undefined,
-    signal: undefined,
-    requestTimeoutMs: undefined,
-    retry: undefined,
   };
   const followed = followLog(client, 'c.log', followOptions);
   followLog(client, 'c.log', { ...noFollowOption, retry: noRetryOption }).destroy();
