@@ -8,20 +8,17 @@ import { assertClient, assertObjectName } from '../validation.js';
 import { loadCrc64 } from '../crc64.js';
 import { ABORT_CHECK_MS, Appender, STEP_BYTES, type Batch } from './appender.js';
 import { Batcher } from './batcher.js';
-import { AppendAbortedError, AppendConflictError, ProgressCallbackError, type AppendStreamError } from './errors.js';
+import { AppendAbortedError, AppendConflictError, ProgressCallbackError, type AppendAccount, type AppendStreamError } from './errors.js';
 import { attachAppendAccount } from './explain.js';
 import { resolveAppendOptions, type AppendStreamOptions } from './options.js';
 import { yieldToEventLoop } from '../retry.js';
 
-export interface AppendStreamResult {
+/** What appendStream stored: the account's counts, every byte of the source, and the log's marker. */
+export interface AppendStreamResult extends Pick<AppendAccount, 'appends' | 'retries'> {
   /** The object's key. */
   name: string;
   /** Bytes this call stored: every byte of the source. */
   bytes: number;
-  /** Appends that landed. */
-  appends: number;
-  /** Tries after a failure: a resend, a check of the object's length, or a marker request sent again. */
-  retries: number;
   /** The object's length, where `resume: true` would continue. */
   position: number;
   /** The object's CRC-64/ECMA-182 as OSS reported it (a decimal string), checked against the bytes this call appended. */

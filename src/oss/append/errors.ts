@@ -18,7 +18,7 @@ export interface AppendAccount {
   position: number | undefined;
   /** Appends that landed. */
   appends: number;
-  /** Tries after a failure: a resend or a check of the object's length. */
+  /** Tries after a failure: a resend, a check of the object's length, or a marker request sent again. */
   retries: number;
 }
 

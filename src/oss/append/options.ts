@@ -1,6 +1,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { resolveRetry, type RetryLimits, type RetryOptions } from '../retry.js';
+import type { AppendAccount } from './errors.js';
 import {
   assertBoolean,
   assertInteger,
@@ -28,15 +29,7 @@ export function defaultMaxBufferedBytes(maxAppendBytes: number): number {
 }
 
 /** How far an append stream has got, as `onProgress` receives it: exact at the moment of the call. */
-export interface AppendProgress {
-  /** Bytes this call appended that OSS confirmed. */
-  storedBytes: number;
-  /** The object's confirmed length; undefined until the first HEAD has found where this call starts. */
-  position: number | undefined;
-  /** Appends that landed. */
-  appends: number;
-  /** Tries after a failure: a resend or a check of the object's length. */
-  retries: number;
+export interface AppendProgress extends Pick<AppendAccount, 'storedBytes' | 'position' | 'appends' | 'retries'> {
   /** Bytes taken from the source that OSS has not confirmed: waiting, or in an append not yet confirmed. */
   pendingBytes: number;
   /** When the oldest of those bytes was taken from the source (a `Date.now()` time); undefined when there are none. */
