@@ -28,7 +28,7 @@ beforeAll(async () => {
 
 afterAll(() => local?.close());
 
-/** The table under "Every error has a stable `code`": a row per class, its codes, and where it comes from. */
+/** The table under "Each error below has a stable `code`": a row per class, its codes, and where it comes from. */
 function errorTable(): Array<{ name: string; codes: string[]; from: string }> {
   const lines = README.slice(README.indexOf('| class | `code` | from |')).split('\n');
   const rows = lines.slice(2, lines.findIndex((line) => !line.startsWith('|')));
@@ -91,6 +91,7 @@ describe("README.md's table of errors", () => {
     if (source === undefined) expect(from).toMatch(/^a `cause`/);
     else expect(typeof oss[source as keyof typeof Oss]).toBe('function');
     expect(error instanceof oss.AppendStreamError).toBe(source === 'appendStream');
+    if (source === 'appendStream') expect(oss.appendAccountOf(error)).toEqual(account);
     // The fields it names after the semicolon.
     const fields = [...(from.split('; ')[1] ?? '').matchAll(/`(\w+)`/g)].map(([, field]) => field!);
     expect(fields.filter((field) => !(field in error))).toEqual([]);
