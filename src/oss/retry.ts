@@ -1,4 +1,4 @@
-import { assertInteger, assertOptionsObject, assertPositiveMs, describeValue, outOfRange } from '../validation.js';
+import { assertInteger, assertOptionsObject, assertPositiveMs, describeValue, outOfRange, withoutUndefined } from '../validation.js';
 
 /** How failed requests are retried: appendStream's and followLog's `retry` option. */
 export interface RetryOptions {
@@ -25,7 +25,8 @@ export const DEFAULT_RETRY: Readonly<RetryLimits> = Object.freeze({
 /** The retry limits `retry` gives, defaults filled in; throws a TypeError or RangeError naming the option. */
 export function resolveRetry(retry: unknown): RetryLimits {
   assertOptionsObject('retry', retry);
-  const limits = { ...DEFAULT_RETRY, ...(retry as RetryOptions | undefined) };
+  // An undefined limit is one left out: its default holds.
+  const limits = { ...DEFAULT_RETRY, ...withoutUndefined((retry ?? {}) as RetryOptions) };
   if (limits.attempts !== Infinity) assertInteger('retry.attempts', limits.attempts, 1);
   if (limits.maxElapsedMs !== Infinity) assertPositiveMs('retry.maxElapsedMs', limits.maxElapsedMs, Number.MAX_SAFE_INTEGER);
   assertPositiveMs('retry.minDelayMs', limits.minDelayMs);

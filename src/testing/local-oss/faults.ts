@@ -1,4 +1,4 @@
-import { assertInteger, assertOptionsObject, assertPositiveMs, describeValue } from '../../validation.js';
+import { assertInteger, assertOptionsObject, assertPositiveMs, describeValue, invalidType } from '../../validation.js';
 import { OSS_OPERATIONS, type OssOperation } from './route.js';
 
 /**
@@ -17,18 +17,18 @@ export type FaultKind = (typeof FAULT_KINDS)[number];
 /** Which requests a fault applies to; every given field must match. */
 export interface FaultMatch {
   /** One operation or several, e.g. 'AppendObject'. Default: any. */
-  operation?: OssOperation | readonly OssOperation[];
+  operation?: OssOperation | readonly OssOperation[] | undefined;
   /** The object's key. Default: any. */
-  key?: string;
+  key?: string | undefined;
 }
 
 export interface FaultSpec {
   kind: FaultKind;
   /** How many of the next matching requests it applies to. Default 1. */
-  count?: number;
-  match?: FaultMatch;
+  count?: number | undefined;
+  match?: FaultMatch | undefined;
   /** For 'no-response': end the silent connection with a FIN after this many ms. Default: never. */
-  closeAfterMs?: number;
+  closeAfterMs?: number | undefined;
 }
 
 /** A fault taken for one request. */
@@ -45,21 +45,21 @@ export class FaultPlan {
     assertOptionsObject('fault', spec);
     const { kind, count = 1, match = {}, closeAfterMs } = spec ?? ({} as FaultSpec);
     if (!FAULT_KINDS.includes(kind)) {
-      throw new TypeError(`kind must be one of ${FAULT_KINDS.map((k) => `'${k}'`).join(', ')}, got ${describeValue(kind)}`);
+      throw invalidType('kind', `kind must be one of ${FAULT_KINDS.map((k) => `'${k}'`).join(', ')}, got ${describeValue(kind)}`);
     }
     assertInteger('count', count, 1);
     assertOptionsObject('match', match);
     const operations = match.operation === undefined ? undefined : [match.operation].flat();
     for (const operation of operations ?? []) {
       if (!OSS_OPERATIONS.includes(operation)) {
-        throw new TypeError(`match.operation must be one of ${OSS_OPERATIONS.join(', ')}, got ${describeValue(operation)}`);
+        throw invalidType('match.operation', `match.operation must be one of ${OSS_OPERATIONS.join(', ')}, got ${describeValue(operation)}`);
       }
     }
     if (match.key !== undefined && typeof match.key !== 'string') {
-      throw new TypeError(`match.key must be a string, got ${describeValue(match.key)}`);
+      throw invalidType('match.key', `match.key must be a string, got ${describeValue(match.key)}`);
     }
     if (closeAfterMs !== undefined) {
-      if (kind !== 'no-response') throw new TypeError(`closeAfterMs applies only to 'no-response', not to '${kind}'`);
+      if (kind !== 'no-response') throw invalidType('closeAfterMs', `closeAfterMs applies only to 'no-response', not to '${kind}'`);
       assertPositiveMs('closeAfterMs', closeAfterMs);
     }
     this.#planned.push({ kind, remaining: count, operations, key: match.key, closeAfterMs });
