@@ -22,6 +22,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, INSTALLED, installedPackage } from './installed.js';
 import { README as readme, README_BLOCKS as blocks, type Block } from './readme-blocks.js';
+import { PassThrough } from 'node:stream';
+import type * as Oss from '../../src/oss/index.js';
 import type { LocalOss, startLocalOss } from '../../src/testing/index.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -56,6 +58,7 @@ const isRelative = (target: string): boolean => !/^[a-z][a-z\d+.-]*:/i.test(targ
 const fileOf = (target: string): string => decodeURIComponent(target.slice(FILES.length).replace(/#.*$/, ''));
 
 let testing: { startLocalOss: typeof startLocalOss };
+let oss: Pick<typeof Oss, 'appendStream' | 'createOssClient'>;
 let uploadSink: Server;
 let baseEnv: Record<string, string>;
 const work = join(INSTALLED, 'readme');
@@ -65,6 +68,7 @@ beforeAll(async () => {
   mkdirSync(work, { recursive: true });
   // The installed testing entry, as a user's test would load it.
   testing = (await import(join(INSTALLED, 'node_modules', 'heartbeat-readable', 'dist', 'testing', 'index.js'))) as typeof testing;
+  oss = (await import(join(INSTALLED, 'node_modules', 'heartbeat-readable', 'dist', 'oss', 'index.js'))) as typeof oss;
   // Where the "any HTTP client" example sends its body: any server that takes a PUT.
   uploadSink = createServer((req, res) => req.resume().on('end', () => res.end()));
   await once(uploadSink.listen(0, '127.0.0.1'), 'listening');
@@ -83,10 +87,15 @@ afterAll(() => {
   uploadSink?.close();
 });
 
-/** Each block gets a bucket of its own: a fresh local OSS server, as OSS_* variables. */
-async function withLocalOss<T>(use: (env: Record<string, string>) => Promise<T>): Promise<T> {
+/**
+ * Each block gets a bucket of its own: a fresh local OSS server, as OSS_* variables. `written`: a key that a build
+ * (appendStream from the installed package) writes while the block runs, for a block that follows a live log.
+ */
+async function withLocalOss<T>(use: (env: Record<string, string>) => Promise<T>, written?: string): Promise<T> {
   const local: LocalOss = await testing.startLocalOss();
+  const build = written === undefined ? undefined : writeLog(local, written);
   try {
+    await build?.started;
     return await use({
       ...baseEnv,
       OSS_ENDPOINT: local.endpoint,
@@ -96,8 +105,31 @@ async function withLocalOss<T>(use: (env: Record<string, string>) => Promise<T>)
       OSS_ACCESS_KEY_SECRET: local.accessKeySecret,
     });
   } finally {
+    await build?.done;
     await local.close();
   }
+}
+
+/** What writeLog writes: a block that follows the log prints it whole. */
+const WRITTEN_LOG = '[1/2] compile\n[2/2] link\n';
+
+/** A build's log written to `key` line by line, with pauses, as a runner does; `started` once the first line is stored. */
+function writeLog(local: LocalOss, key: string): { started: Promise<void>; done: Promise<void> } {
+  const source = new PassThrough();
+  const client = oss.createOssClient(local.clientOptions());
+  const done = oss.appendStream(client, key, source, { flushIntervalMs: 50 }).then(() => {
+    (client as unknown as { agent: { destroy(): void } }).agent.destroy();
+  });
+  source.write(WRITTEN_LOG.slice(0, 14));
+  const started = new Promise<void>((resolve) => {
+    const poll = setInterval(() => {
+      if (local.getObject(key) === undefined) return;
+      clearInterval(poll);
+      resolve();
+    }, 20);
+  });
+  setTimeout(() => source.end(WRITTEN_LOG.slice(14)), 300);
+  return { started, done };
 }
 
 interface Result {
@@ -214,11 +246,13 @@ describe('README.md', () => {
       });
     } else {
       const runner = runnerFor(block);
-      it(`line ${block.line}: runs (${runner})`, async () => {
-        const result = await withLocalOss((env) => runners[runner]!(block, env));
+      const written = /^while (\S+) is written$/.exec(block.note ?? '')?.[1];
+      it(`line ${block.line}: runs (${runner})${written === undefined ? '' : ` while ${written} is written`}`, async () => {
+        const result = await withLocalOss((env) => runners[runner]!(block, env), written);
         expect(result.code, `${result.stdout}\n${result.stderr}`).toBe(0);
         // Test runners report on stderr; a script says nothing there, and npm only the warning the README explains.
         if (runner === 'script') expect(result.stderr).toBe('');
+        if (written !== undefined) expect(result.stdout).toBe(WRITTEN_LOG);
         if (runner === 'install') expect(npmWarnings(result.stderr)).toEqual({ others: [], packagesWithScripts: ['crc64-ecma182.js'] });
       }, 60_000);
     }
