@@ -11,6 +11,7 @@ import type OSS from 'ali-oss';
 import { Bench } from 'tinybench';
 import type { LocalOssStats } from '../src/testing/index.js';
 import type * as Testing from '../src/testing/index.js';
+import { startCountingProxy, type CountingProxy, type ProxiedRequest } from './counting-proxy.js';
 
 /** One row of the table. Without a goal it is an extra: measured to show where the time goes. */
 export interface Figure {
@@ -192,7 +193,7 @@ export async function serveTask(task: (argument: never) => Promise<unknown>, arg
   process.send!(result ?? null, () => process.exit(0));
 }
 
-type ServerRequest = 'stats' | 'close' | { offlineMs: number };
+type ServerRequest = 'stats' | 'close' | { offlineMs: number } | { proxy: string } | { requests: string };
 
 /** The local server's counters and its process's CPU time in ms. */
 export interface ServerStats {
@@ -202,37 +203,59 @@ export interface ServerStats {
 
 /**
  * startLocalOss in a process of its own: the client's event loop (busy or not) and CPU time are never the
- * server's, as with a remote server. Answers 'stats', goes offline on request, ends on 'close'.
+ * server's, as with a remote server. Answers 'stats', goes offline on request, starts counting proxies in
+ * front of it (bench/counting-proxy.ts) and lists what went through them, ends on 'close'.
  */
 export async function localOssTask(idleLimitMs: number): Promise<void> {
   const { startLocalOss } = await load<typeof Testing>('testing/index');
   const server = await startLocalOss({ idleLimitMs });
+  const proxies = new Map<string, CountingProxy>();
   process.send!(server.clientOptions());
-  for await (const [request] of on(process, 'message') as AsyncIterable<[ServerRequest]>) {
-    if (request === 'close') break;
-    if (request === 'stats') process.send!({ stats: server.stats(), cpuMs: cpuMs() } satisfies ServerStats);
-    else void server.faults.goOffline(request.offlineMs);
+  try {
+    for await (const [request] of on(process, 'message') as AsyncIterable<[ServerRequest]>) {
+      if (request === 'close') break;
+      if (request === 'stats') process.send!({ stats: server.stats(), cpuMs: cpuMs() } satisfies ServerStats);
+      else if ('proxy' in request) {
+        const proxy = await startCountingProxy(server.endpoint);
+        proxies.set(request.proxy, proxy);
+        process.send!({ ...server.clientOptions(), endpoint: proxy.endpoint } satisfies OSS.Options);
+      } else if ('requests' in request) process.send!(proxies.get(request.requests)?.requests ?? []);
+      else void server.faults.goOffline(request.offlineMs);
+    }
+  } finally {
+    await Promise.all([...proxies.values()].map((proxy) => proxy.close()));
+    await server.close();
   }
-  await server.close();
 }
 
 export type LocalOssProcess = Awaited<ReturnType<typeof startLocalOssProcess>>;
 
 export async function startLocalOssProcess(idleLimitMs: number) {
   const { child, next } = forkTask('local OSS', idleLimitMs);
-  const ask = (request: ServerRequest): boolean => child.send(request);
   const clientOptions = (await next()) as OSS.Options;
+  // One question at a time: answers come back in order, and each is taken by the one who asked.
+  let queue: Promise<unknown> = Promise.resolve();
+  const ask = <T>(request: ServerRequest): Promise<T> => {
+    const answer = queue.then(async () => {
+      child.send(request);
+      return (await next()) as T;
+    });
+    queue = answer.catch(() => {});
+    return answer;
+  };
   return {
     clientOptions,
-    stats: async (): Promise<ServerStats> => {
-      ask('stats');
-      return (await next()) as ServerStats;
-    },
+    stats: (): Promise<ServerStats> => ask<ServerStats>('stats'),
+    /** Client options that reach the server through a counting proxy of its own, named `name`. */
+    proxy: (name: string): Promise<OSS.Options> => ask<OSS.Options>({ proxy: name }),
+    /** What went through the proxy `name` so far, oldest first. */
+    proxiedRequests: (name: string): Promise<ProxiedRequest[]> => ask<ProxiedRequest[]>({ requests: name }),
     /** Refuses connections for `ms` (closing the open ones), then listens again. */
-    goOffline: (ms: number): void => void ask({ offlineMs: ms }),
+    goOffline: (ms: number): void => void child.send({ offlineMs: ms } satisfies ServerRequest),
     close: async (): Promise<void> => {
       if (child.exitCode !== null || child.signalCode !== null) return;
-      ask('close');
+      await queue;
+      child.send('close' satisfies ServerRequest);
       await once(child, 'exit');
     },
   };

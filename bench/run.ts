@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: every figure, each measured against its baseline in the same run, printed as a table
  * and written to bench/results.json. A missed goal is reported, never an exit code: a benchmark informs,
- * the tests decide. `--quick`: smaller sizes and fewer rounds, about a minute.
+ * the tests decide. `--quick`: smaller sizes and fewer rounds, about a minute. `--only <group>` (repeatable):
+ * those groups alone, printed and not written to results.json.
  *
  * Each group runs in fresh processes of its own (this file again, with `--child`), so that no group's heap,
  * JIT state or timers colour another's figures. Run with --expose-gc (the npm scripts do): rounds start on
@@ -12,7 +13,8 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { buildProduct, formatTable, inChild, localOssTask, median, passes, serveTask, type Figure } from './harness.js';
 import { idleGroup, idleProcess, pipelineGroup, pushGroup } from './streams.js';
-import { gapGroup, latencyGroup, outageGroup, uploadsGroup } from './uploads.js';
+import { latencyGroup, silentLineGroup } from './logs.js';
+import { gapGroup, outageGroup, uploadsGroup } from './uploads.js';
 
 const GROUPS = {
   pipeline: pipelineGroup,
@@ -22,6 +24,7 @@ const GROUPS = {
   gap: gapGroup,
   'append outage': outageGroup,
   'append latency': latencyGroup,
+  'silent line': silentLineGroup,
 };
 type GroupName = keyof typeof GROUPS;
 type Configs = { [name in GroupName]: Parameters<(typeof GROUPS)[name]>[0] };
@@ -42,6 +45,7 @@ const CONFIGS: Record<'full' | 'quick', Configs> = {
     gap: { silenceMs: 20_000 },
     'append outage': { outageMs: 30_000, flowMs: 3000 },
     'append latency': { steadyMs: 60_000, silenceMs: 30_000 },
+    'silent line': { writers: 20, lines: 5, silenceMs: 5000 },
   },
   quick: {
     pipeline: { rounds: 3, bytes64k: 256 * MiB, bytes128: 4 * MiB },
@@ -51,6 +55,7 @@ const CONFIGS: Record<'full' | 'quick', Configs> = {
     gap: { silenceMs: 3000 },
     'append outage': { outageMs: 5000, flowMs: 1000 },
     'append latency': { steadyMs: 10_000, silenceMs: 5000 },
+    'silent line': { writers: 10, lines: 1, silenceMs: 5000 },
   },
 };
 
@@ -72,12 +77,17 @@ async function measure(name: GroupName, config: unknown): Promise<Figure[]> {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { quick: { type: 'boolean', default: false }, only: { type: 'string', multiple: true } },
+  });
   const mode = values.quick ? 'quick' : 'full';
+  const unknown = values.only?.filter((name) => !(name in GROUPS));
+  if (unknown?.length) throw new Error(`--only: no group ${unknown.join(', ')}; the groups: ${Object.keys(GROUPS).join(', ')}`);
+  const chosen = (Object.keys(GROUPS) as GroupName[]).filter((name) => values.only?.includes(name) ?? true);
   const figures: Figure[] = [];
   const removeBuild = await buildProduct();
   try {
-    for (const name of Object.keys(GROUPS) as GroupName[]) {
+    for (const name of chosen) {
       const started = Date.now();
       process.stderr.write(`bench: ${name}...`);
       try {
@@ -99,6 +109,8 @@ async function main(): Promise<void> {
   // NaN (a failed measurement) is written as null.
   const rows = figures.map((row) => ({ ...row, pass: passes(row) }));
   const results = { date: new Date().toISOString(), mode, measured: 'src/ built with tsup', machine, figures: rows };
+  // A run of some groups only prints its table: results.json holds whole runs.
+  if (values.only !== undefined) return;
   // Written aside and renamed: an interrupted run must not leave half a file for tools to read.
   const tmp = new URL('./results.json.tmp', import.meta.url);
   await writeFile(tmp, `${JSON.stringify(results, null, 2)}\n`);

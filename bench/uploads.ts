@@ -1,6 +1,7 @@
 /**
  * The figures of uploads through ali-oss to startLocalOss in a process of its own: throughput of the three
- * ways to upload, the gaps a heartbeat upload leaves, and append mode's memory, latency and requests.
+ * ways to upload, the gaps a heartbeat upload leaves, and append mode's memory (its latency and requests, and
+ * followLog's, are in logs.ts).
  */
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
@@ -21,12 +22,12 @@ import {
 
 const MiB = 2 ** 20;
 // The server's idle limit where the figure is not about idling: OSS's.
-const OSS_IDLE_LIMIT_MS = 60_000;
+export const OSS_IDLE_LIMIT_MS = 60_000;
 // A server that died must fail the figure, not stall the run.
-const GIVE_UP = { maxElapsedMs: 30_000 };
+export const GIVE_UP = { maxElapsedMs: 30_000 };
 
 /** Runs `measure` against a fresh server process, closed afterwards. */
-async function withServer<T>(idleLimitMs: number, measure: (server: LocalOssProcess) => Promise<T>): Promise<T> {
+export async function withServer<T>(idleLimitMs: number, measure: (server: LocalOssProcess) => Promise<T>): Promise<T> {
   const server = await startLocalOssProcess(idleLimitMs);
   try {
     return await measure(server);
@@ -35,7 +36,7 @@ async function withServer<T>(idleLimitMs: number, measure: (server: LocalOssProc
   }
 }
 
-async function storedLength(client: OSS, key: string): Promise<number> {
+export async function storedLength(client: OSS, key: string): Promise<number> {
   const { res } = await client.head(key);
   return Number((res.headers as Record<string, string>)['content-length']);
 }
@@ -235,96 +236,6 @@ export async function outageGroup({ outageMs, flowMs }: OutageConfig): Promise<F
           `(crc64-ecma182.js's fixed 16 MiB heap included); the source had produced ${inMiB(producedByOutageEnd)} by the ` +
           `end of the outage and ${inMiB(source.produced)} in all; stored ${exact ? 'exactly that' : 'NOT that'} ` +
           `in ${result.appends} appends with ${result.retries} retries`,
-      },
-    ];
-  });
-}
-
-export interface LatencyConfig {
-  /** How long lines come, at random intervals of 20 to 200 ms. */
-  steadyMs: number;
-  /** How long the source then says nothing. */
-  silenceMs: number;
-}
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}
-
-/**
- * A build log with default options: numbered lines for `steadyMs`, then `silenceMs` of silence. A reader polls
- * GetObject and notes when each line first comes back; the server counts the appends in both phases.
- */
-export async function latencyGroup({ steadyMs, silenceMs }: LatencyConfig): Promise<Figure[]> {
-  const { appendStream, createOssClient, DEFAULT_FLUSH_INTERVAL_MS } = await load<typeof Oss>('oss/index');
-  return withServer(OSS_IDLE_LIMIT_MS, async (server) => {
-    const key = 'build.log';
-    const source = new Readable({ read() {} });
-    const done = appendStream(createOssClient(server.clientOptions), key, source, { retry: GIVE_UP });
-    const reader = createOssClient(server.clientOptions);
-    const sentAt: number[] = [];
-    const latencies: number[] = [];
-    let polling = true;
-    const poll = (async () => {
-      while (polling) {
-        const content = await reader.get(key).then(
-          (result) => result.content as Buffer,
-          () => Buffer.alloc(0),
-        );
-        const now = performance.now();
-        const lines = content.toString().split('\n').length - 1;
-        while (latencies.length < lines) latencies.push(now - sentAt[latencies.length]!);
-        await sleep(5);
-      }
-    })();
-
-    const started = performance.now();
-    for (let line = 0; performance.now() - started < steadyMs; line++) {
-      sentAt.push(performance.now());
-      source.push(`${String(line).padStart(6, '0')} compiling src/module-${line}.ts ... ok\n`);
-      await sleep(20 + Math.random() * 180);
-    }
-    const steadyMsMeasured = performance.now() - started;
-    // The last line's append goes out within a flush interval; after it, nothing should.
-    await sleep(DEFAULT_FLUSH_INTERVAL_MS + 500);
-    const steadyAppends = (await server.stats()).stats.appends;
-    await sleep(silenceMs);
-    const silentAppends = (await server.stats()).stats.appends - steadyAppends;
-    source.push(null);
-    const { retries } = await done;
-    await sleep(200);
-    polling = false;
-    await poll;
-
-    const complete = latencies.length === sentAt.length;
-    const lines = `${sentAt.length} lines over ${(steadyMsMeasured / 1000).toFixed(0)} s, ${latencies.length} read back, ${retries} retries`;
-    const latency = (p: number, goal?: Figure['goal']): Figure => ({
-      figure: `line-to-readable latency p${p}, default flushIntervalMs ${DEFAULT_FLUSH_INTERVAL_MS}`,
-      baseline: goal ? 'flushIntervalMs + 100 ms' : '-',
-      value: complete ? percentile(latencies, p) : Number.NaN,
-      unit: 'ms',
-      ...(goal && { goal }),
-      detail: `max ${Math.max(...latencies).toFixed(0)} ms; ${lines}; GetObject polled every 5 ms`,
-    });
-    return [
-      latency(50),
-      latency(99, { comparison: '<=', value: DEFAULT_FLUSH_INTERVAL_MS + 100 }),
-      {
-        figure: 'append requests per minute of steady logging',
-        baseline: 'one per flush interval',
-        value: (steadyAppends / steadyMsMeasured) * 60_000,
-        unit: '/min',
-        goal: { comparison: '<=', value: 60_000 / DEFAULT_FLUSH_INTERVAL_MS },
-        detail: `${steadyAppends} appends for ${lines}`,
-      },
-      {
-        figure: `append requests during ${silenceMs / 1000} s of silence`,
-        baseline: 'none',
-        value: silentAppends,
-        unit: 'requests',
-        goal: { comparison: '<=', value: 0 },
-        detail: `${silentAppends} appends while the source said nothing`,
       },
     ];
   });
