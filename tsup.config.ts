@@ -44,7 +44,12 @@ export default defineConfig([
   },
   {
     ...common,
-    entry: { 'cli/heartbeat-put': 'src/cli/heartbeat-put.ts' },
+    // The package.json bins: one file each, every one carrying the CLI code it uses.
+    entry: {
+      'cli/heartbeat-put': 'src/cli/heartbeat-put.ts',
+      'cli/heartbeat-tail': 'src/cli/heartbeat-tail.ts',
+      'cli/heartbeat-local-oss': 'src/cli/heartbeat-local-oss.ts',
+    },
     format: ['esm'],
     banner: { js: '#!/usr/bin/env node' },
   },

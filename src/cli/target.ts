@@ -28,7 +28,7 @@ export const ENV = {
 } as const;
 
 /** Alibaba Cloud's names for the credentials, read when the OSS_* ones are not set. */
-const ALIBABA_ENV = {
+export const ALIBABA_ENV = {
   accessKeyId: 'ALIBABA_CLOUD_ACCESS_KEY_ID',
   accessKeySecret: 'ALIBABA_CLOUD_ACCESS_KEY_SECRET',
   stsToken: 'ALIBABA_CLOUD_SECURITY_TOKEN',

@@ -4,11 +4,15 @@ import { createServer, type AddressInfo } from 'node:net';
 import { PassThrough, type Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect, vi } from 'vitest';
+import type { CliIo } from '../../src/cli/io.js';
 import { runHeartbeatPut } from '../../src/cli/run.js';
 import type { LocalOss } from '../../src/testing/index.js';
 
 /** The command from source, as `node` runs it in a real process. */
 export const CLI = `${process.execPath} --import tsx src/cli/heartbeat-put.ts`;
+/** heartbeat-tail and heartbeat-local-oss from source: `$TAIL` and `$LOCAL_OSS` in runShell's command lines. */
+export const TAIL = `${process.execPath} --import tsx src/cli/heartbeat-tail.ts`;
+export const LOCAL_OSS = `${process.execPath} --import tsx src/cli/heartbeat-local-oss.ts`;
 
 export interface Printed {
   stdout: Buffer;
@@ -38,14 +42,19 @@ export interface InProcessRun {
 }
 
 /**
- * Runs heartbeat-put in this process through runHeartbeatPut, with only the environment given. Standard
- * error is a terminal when `stderrIsTTY`. Fast: no process to start, and the command's state is in reach.
+ * Runs heartbeat-put (or `command`: runHeartbeatTail, runHeartbeatLocalOss) in this process, with only the
+ * environment given. Standard error is a terminal when `stderrIsTTY`. Fast: no process to start, and the
+ * command's state is in reach.
  */
 export function runInProcess(
   argv: string[],
   env: Record<string, string>,
   input: Input = [],
-  { stdout = new PassThrough(), stderrIsTTY = false }: { stdout?: Writable; stderrIsTTY?: boolean } = {},
+  {
+    stdout = new PassThrough(),
+    stderrIsTTY = false,
+    command = runHeartbeatPut,
+  }: { stdout?: Writable; stderrIsTTY?: boolean; command?: (io: CliIo) => Promise<number> } = {},
 ): InProcessRun {
   const stdin = new PassThrough();
   const stderr = Object.assign(new PassThrough(), { isTTY: stderrIsTTY });
@@ -55,7 +64,7 @@ export function runInProcess(
   stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
   const signals = new EventEmitter();
   let finished = false;
-  const running = runHeartbeatPut({ argv, env, stdin, stdout, stderr, signals }).finally(() => (finished = true));
+  const running = command({ argv, env, stdin, stdout, stderr, signals }).finally(() => (finished = true));
   void feed(stdin, input, () => finished || stdin.destroyed, running);
   return { signals, stdin, done: running.then((code) => ({ code, stdout: Buffer.concat(out), stderr: err })) };
 }
@@ -68,11 +77,12 @@ export interface CliRun {
 
 /**
  * Runs a shell command line in a child process with only the environment given (no inherited OSS_*), in
- * its own process group (as a terminal's job is), `$CLI` standing for heartbeat-put run from source.
+ * its own process group (as a terminal's job is), `$CLI` standing for heartbeat-put run from source, `$TAIL`
+ * and `$LOCAL_OSS` for the other two commands.
  */
 export function runShell(commandLine: string, env: Record<string, string>, input: Input = []): CliRun {
   const child = spawn('bash', ['--norc', '--noprofile', '-c', commandLine], {
-    env: { PATH: process.env.PATH ?? '', CLI, ...env },
+    env: { PATH: process.env.PATH ?? '', CLI, TAIL, LOCAL_OSS, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
   });
@@ -90,9 +100,12 @@ export function runShell(commandLine: string, env: Record<string, string>, input
   return { child, done };
 }
 
-/** Runs heartbeat-put from source in a real process: `exec` keeps it the shell's pid, so signals reach it. */
-export function runCli(args: string[], env: Record<string, string>, input: Input = []): CliRun {
-  return runShell(`exec $CLI ${args.map(shellQuote).join(' ')}`, env, input);
+/**
+ * Runs heartbeat-put (or `$TAIL`, `$LOCAL_OSS`) from source in a real process: `exec` keeps it the shell's pid,
+ * so signals reach it.
+ */
+export function runCli(args: string[], env: Record<string, string>, input: Input = [], command = '$CLI'): CliRun {
+  return runShell(`exec ${command} ${args.map(shellQuote).join(' ')}`, env, input);
 }
 
 function shellQuote(text: string): string {
@@ -127,4 +140,19 @@ export async function refusingEndpoint(): Promise<string> {
   const { port } = probe.address() as AddressInfo;
   await new Promise((resolve) => probe.close(resolve));
   return `http://127.0.0.1:${port}`;
+}
+
+/**
+ * A usage error as every command reports it: exit 2, nothing on standard output, and two lines on standard error,
+ * the first `message` after the command's name, the second the hint to --help. No `secret` in them.
+ */
+export function expectUsageError({ code, stdout, stderr }: Printed & { code: number | null }, command: string, message: RegExp, secret?: string): void {
+  expect(code).toBe(2);
+  const lines = stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(2);
+  expect(lines[0]).toMatch(new RegExp(`^${command}: `));
+  expect(lines[0]).toMatch(message);
+  expect(lines[1]).toBe(`Try '${command} --help' for usage.`);
+  expect(stdout.length).toBe(0);
+  if (secret !== undefined) expect(stderr).not.toContain(secret);
 }

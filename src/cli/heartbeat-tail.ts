@@ -1,0 +1,4 @@
+import { main } from './main.js';
+import { runHeartbeatTail } from './tail.js';
+
+await main(runHeartbeatTail);
