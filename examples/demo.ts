@@ -5,8 +5,9 @@
  * limit. The log goes up twice: first as the seed did before the fix (plain ali-oss putStream), then with
  * heartbeat-readable. Scene 2: a proxy in front of the same server resets every connection every few seconds
  * during a second build; its log goes up three ways at once (plain putStream, putStreamWithHeartbeat,
- * appendStream), and the append-mode object is read while the build still runs. Exits 0 only if both
- * streamed uploads failed where expected and the fixes stored the whole log. Pass --silence-ms,
+ * appendStream), and a follower (followLog, as heartbeat-tail runs it) prints the append-mode log while the build
+ * writes it, and ends when appendStream marks it complete. Exits 0 only if both streamed uploads failed where
+ * expected, the fixes stored the whole log, and the follower printed it byte for byte. Pass --silence-ms,
  * --idle-limit-ms and --reset-every-ms to shorten it, and --heartbeat-after-ms (default: half the limit) to
  * keep a loaded machine's late timers clear of a short limit (the tests do).
  */
@@ -17,7 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import OSS from 'ali-oss';
-import { appendStream, createOssClient, explainUploadError, putStreamWithHeartbeat } from 'heartbeat-readable/oss';
+import { appendStream, createOssClient, explainUploadError, followLog, putStreamWithHeartbeat, type FollowLogError } from 'heartbeat-readable/oss';
 import { startLocalOss } from 'heartbeat-readable/testing';
 
 // urllib reports a request that fails twice (an error, then the closed socket) with a stack dump on stderr;
@@ -237,7 +238,7 @@ async function* flakyBuild(): AsyncGenerator<Buffer> {
 console.log(
   `\nScene 2: a proxy in front of the same server resets every connection every ${resetEveryMs / 1000} s (and loses ` +
     `the next answer with its connection), during a ${((LINES.length * LINE_GAP_MS) / 1000).toFixed(1)} s build ` +
-    'whose log goes up three ways at once.\n',
+    'whose log goes up three ways at once. A follower (followLog) prints the append-mode log as it lands.\n',
 );
 const proxy = await startResettingProxy(local.endpoint, resetEveryMs);
 const viaProxy = { ...local.clientOptions(), endpoint: proxy.endpoint };
@@ -249,20 +250,40 @@ const clientViaProxy = (): OSS => {
   return client;
 };
 
-// A viewer reads the append-mode object through OSS while the build still runs.
-const liveRead = (async () => {
-  await sleep(LINES.length * LINE_GAP_MS * 0.6);
-  const { content } = (await new OSS(local.clientOptions()).get(KEYS.append).catch(() => ({ content: Buffer.alloc(0) }))) as {
-    content: Buffer;
-  };
-  const lines = content.toString().split('\n').filter(Boolean);
-  const streamed = [KEYS.plain, KEYS.heartbeat].filter((key) => local.getObject(key) !== undefined).length;
-  console.log(
-    `  While the build runs, GetObject of ${KEYS.append} returns ${lines.length} of ${LINES.length} lines so far; ` +
-      `the last: "${lines.at(-1) ?? ''}".\n  The streamed uploads have stored ${streamed === 0 ? 'nothing yet' : 'something'}: ` +
-      'their object appears only when the upload completes.\n',
-  );
-})();
+/**
+ * A follower elsewhere (its own client, straight to OSS) prints the append-mode log line by line as it lands, as
+ * heartbeat-tail does, and ends once appendStream marks the log complete. Resolves with what it printed, or why
+ * it stopped; `giveUpAfterMs` keeps a demo that went wrong from waiting for ever.
+ */
+async function follow(): Promise<{ printed: Buffer; firstLineAt: number; streamedAtFirstLine: number; failure?: string }> {
+  const chunks: Buffer[] = [];
+  let firstLineAt = 0;
+  let streamedAtFirstLine = 0;
+  let line = Buffer.alloc(0);
+  const client = createOssClient(local.clientOptions());
+  agents.push((client as unknown as { agent: { destroy(): void } }).agent);
+  const giveUpAfterMs = 10 * resetEveryMs + idleLimitMs;
+  try {
+    for await (const chunk of followLog(client, KEYS.append, { pollIntervalMs: LINE_GAP_MS / 2, giveUpAfterMs })) {
+      if (chunks.length === 0) {
+        firstLineAt = Date.now();
+        streamedAtFirstLine = [KEYS.plain, KEYS.heartbeat].filter((key) => local.getObject(key) !== undefined).length;
+      }
+      chunks.push(chunk as Buffer);
+      line = Buffer.concat([line, chunk as Buffer]);
+      for (let end = line.indexOf(0x0a); end !== -1; end = line.indexOf(0x0a)) {
+        console.log(`  followLog │ ${line.subarray(0, end).toString()}`);
+        line = line.subarray(end + 1);
+      }
+    }
+    return { printed: Buffer.concat(chunks), firstLineAt, streamedAtFirstLine };
+  } catch (error) {
+    return { printed: Buffer.concat(chunks), firstLineAt, streamedAtFirstLine, failure: (error as FollowLogError).message };
+  }
+}
+const following = follow();
+/** When appendStream resolved: the build had ended, and its log was marked complete. */
+let appendedAt = 0;
 
 const isFlakyLog = (stored: Buffer): boolean => stored.equals(FLAKY_LOG);
 const flaky = await Promise.all([
@@ -303,6 +324,7 @@ const flaky = await Promise.all([
         flushIntervalMs: LINE_GAP_MS * 2,
         retry: { minDelayMs: 50 },
       });
+      appendedAt = Date.now();
       return `stored: ${bytes} bytes in ${appends} appends, ${retries} retries`;
     },
     false,
@@ -310,18 +332,28 @@ const flaky = await Promise.all([
     'byte for byte',
   ),
 ]);
-await liveRead;
+const followed = await following;
 for (const agent of agents) agent.destroy();
 await proxy.close();
 await local.close();
 
+const followedWhole = followed.failure === undefined && followed.printed.equals(FLAKY_LOG);
+console.log(
+  followed.failure === undefined
+    ? `\n  The follower printed its first line ${((appendedAt - followed.firstLineAt) / 1000).toFixed(1)} s before appendStream ` +
+        `resolved, and ended when appendStream marked the log complete: it printed ${followed.printed.length} bytes, ` +
+        `${followedWhole ? "the build's log byte for byte" : 'NOT the build\'s log'}. When it printed its first line, the streamed uploads ` +
+        `had stored ${followed.streamedAtFirstLine === 0 ? 'nothing: their object appears only when the upload completes' : 'something'}.\n`
+    : `\n  The follower stopped after ${followed.printed.length} bytes: ${followed.failure}\n`,
+);
 printTable(flaky);
 
-const verdict = before.ok && after.ok && flaky.every((outcome) => outcome.ok);
+const verdict = before.ok && after.ok && flaky.every((outcome) => outcome.ok) && followedWhole;
 console.log(
   verdict
     ? '\nAs expected: without heartbeats the server ended the silent upload and stored nothing; with them, the whole log was stored.' +
-        '\nWith connections reset mid-build, both streamed uploads lost everything; append mode stored the whole log byte for byte.'
+        '\nWith connections reset mid-build, both streamed uploads lost everything; append mode stored the whole log byte for byte,' +
+        '\nand its follower printed it as it landed and ended with the build.'
     : '\nUNEXPECTED: see the tables above.',
 );
 process.exitCode = verdict ? 0 : 1;
