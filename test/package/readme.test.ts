@@ -20,7 +20,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, INSTALLED, installedPackage } from './installed.js';
+import { INSTALLED, installedPackage, PACKAGE_DIR } from './installed.js';
 import { README as readme, README_BLOCKS as blocks, type Block } from './readme-blocks.js';
 import { PassThrough } from 'node:stream';
 import type * as Oss from '../../src/oss/index.js';
@@ -34,6 +34,12 @@ const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
   repository?: { type?: string; url?: string };
   homepage?: string;
   bugs?: { url?: string };
+  bin?: Record<string, string>;
+};
+/** A command as the installed package runs it: the file package.json's `bin` names for it, else the command itself. */
+const commandFile = (command: string): string => {
+  const file = packageJson.bin?.[command];
+  return file === undefined ? command : join(PACKAGE_DIR, file);
 };
 /** The repository on GitHub, as package.json names it: git+https://github.com/o/r.git gives https://github.com/o/r. */
 const REPOSITORY = (packageJson.repository?.url ?? '').replace(/^git\+/, '').replace(/\.git$/, '');
@@ -241,7 +247,7 @@ describe('README.md', () => {
     } else if (kind === 'output of') {
       it(`line ${block.line}: is what \`${target}\` prints`, async () => {
         const [command, ...args] = target!.split(' ');
-        const result = await run(baseEnv, command === 'heartbeat-put' ? BIN : command!, args);
+        const result = await run(baseEnv, commandFile(command!), args);
         expect(result.stdout).toBe(block.code);
       });
     } else {
