@@ -7,7 +7,7 @@ import { watchInterrupts } from './interrupts.js';
 import { runProgram, type InfoRequest } from './program.js';
 import { secretsOf } from './secrets.js';
 import { ALIBABA_ENV, ENV } from './target.js';
-import { check, nonEmpty, parseDuration, shown, UsageError, withFlagNames } from './values.js';
+import { check, DURATIONS_NOTE, nonEmpty, parseDuration, shown, UsageError, withFlagNames } from './values.js';
 
 const NAME = 'heartbeat-local-oss';
 
@@ -45,7 +45,7 @@ export const LOCAL_OSS_USAGE = [
   ...helpSections(SECTIONS),
   '',
   ...wrap(
-    `Durations: 60000, 60s, 1m. Standard output has the variables alone: \`${NAME} > local-oss.env\`, then ` +
+    `${DURATIONS_NOTE} Standard output has the variables alone: \`${NAME} > local-oss.env\`, then ` +
       '`eval "$(cat local-oss.env)"` in another shell, or paste them there.',
   ),
   'Exit status: 0 stopped by SIGINT or SIGTERM, 1 it could not start (a port in use), 2 usage error.',

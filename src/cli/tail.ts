@@ -9,7 +9,7 @@ import { SIGNAL_EXIT_CODES, watchInterrupts } from './interrupts.js';
 import { runProgram, type InfoRequest } from './program.js';
 import { secretsOf } from './secrets.js';
 import { clientFor, CREDENTIAL_VARIABLES, CREDENTIALS_NOTE, destroyAgents, objectKeyOf, ossTarget, TARGET_FLAGS, type Target } from './target.js';
-import { byteCount, parseDuration, withFlagNames } from './values.js';
+import { byteCount, DURATIONS_NOTE, parseDuration, withFlagNames } from './values.js';
 
 const NAME = 'heartbeat-tail';
 
@@ -49,7 +49,7 @@ export const TAIL_USAGE = [
   'starts a local OSS server to try it on.',
   ...helpSections(SECTIONS),
   '',
-  ...wrap(`Durations: 60000, 60s, 1m. ${CREDENTIALS_NOTE}`),
+  ...wrap(`${DURATIONS_NOTE} ${CREDENTIALS_NOTE}`),
   ...wrap(
     'Exit status: 0 the log is complete (or the reader of standard output went away: | head), 1 following failed (the ' +
       'log was replaced, cut, deleted or ended incomplete, it stalled, OSS refused, or requests kept failing), 2 usage ' +

@@ -7,6 +7,7 @@ import {
 import { HELP_FLAGS, helpSections, wrap, type FlagSection, type FlagSpec } from './flags.js';
 import { formatDuration, formatSize } from './format.js';
 import { CREDENTIAL_VARIABLES, CREDENTIALS_NOTE, TARGET_FLAGS } from './target.js';
+import { DURATIONS_NOTE } from './values.js';
 
 /** Which upload a flag belongs to: one long PUT (the default), or --append. */
 export type UploadMode = 'stream' | 'append';
@@ -84,7 +85,7 @@ export const USAGE = [
   '(the default), or with --append an appendable object, readable while it grows, in appends retried without loss.',
   ...helpSections(SECTIONS),
   '',
-  ...wrap(`Durations: 60000, 60s, 1m. Sizes: 1048576, 512KiB, 1MiB. ${CREDENTIALS_NOTE}`),
+  ...wrap(`${DURATIONS_NOTE} Sizes: 1048576, 512KiB, 1MiB. ${CREDENTIALS_NOTE}`),
   'Exit status: 0 stored, 1 the upload failed, 2 usage error, 130/143 interrupted (SIGINT/SIGTERM); interrupted',
   `with --append, it first appends what it has read (${formatDuration(INTERRUPT_GRACE_MS)} at most; a second signal stops at once),`,
   'then says what is stored.',

@@ -17,6 +17,9 @@ export function shown(value: string, secrets: Secrets, fromEnvironment = false, 
   return show(value);
 }
 
+/** How --help says what parseDuration reads. */
+export const DURATIONS_NOTE = 'Durations: 60000, 60s, 1m.';
+
 /** A duration as `ms` reads it (60000, 60s, 1m), positive and short enough for a timer; undefined if not given. */
 export function parseDuration(option: string, text: string | undefined, secrets: Secrets): number | undefined {
   if (text === undefined) return undefined;

@@ -169,6 +169,19 @@ describe.concurrent('heartbeat-tail fails with exit 1 and one line that says wha
   });
 });
 
+describe.concurrent('heartbeat-tail never prints a configured secret', () => {
+  it('a key that holds the session token: its line shows *** in its place, in any case', async ({ oss }) => {
+    const { client, local } = await started(oss);
+    const token = 'CAIS+StS/ToKeN9q8w7e6r5t4y3u2i1o0p+Aa/Bb=Cc+Dd/Ee==';
+    const key = `logs/${token.toLowerCase()}.log`;
+    await appendRaw(client, 'step 1\n', 0, key);
+    const { code, stdout, stderr } = await tail([...FAST, '--give-up-after', '1s', key], ossEnv(local, { OSS_SESSION_TOKEN: token })).done;
+    // The local server takes the token as one more signed header.
+    expect({ code, stdout: stdout.toString() }).toEqual({ code: 1, stdout: 'step 1\n' });
+    expect(stderr).toBe('heartbeat-tail: logs/***.log has not grown for 1s (--give-up-after), at byte 7; --from 7 goes on from there\n');
+  });
+});
+
 describe.concurrent('heartbeat-tail ends at once when told to, or when nobody reads it', () => {
   it.for([
     ['SIGINT', 130],
