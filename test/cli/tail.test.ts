@@ -150,9 +150,9 @@ describe.concurrent('heartbeat-tail fails with exit 1 and one line that says wha
     expect({ code, stderr }).toEqual({ code: 1, stderr: line });
   });
 
-  it('--from past the end of the log', async ({ oss }) => {
+  it('--from past the end of a log marked complete', async ({ oss }) => {
     const { client, env } = await started(oss);
-    await appendRaw(client, 'step 1\n');
+    await appendStream(client, KEY, Readable.from(['step 1\n']));
     const { code, stderr } = await tail([...FAST, '--from', '100', KEY], env).done;
     expect({ code, stderr }).toEqual({ code: 1, stderr: 'heartbeat-tail: logs/build.log is shorter than --from 100\n' });
   });

@@ -8,6 +8,7 @@ import { tagging } from '../tagging.js';
 import { assertClient, assertObjectName } from '../validation.js';
 import { assertInteger, assertOptionsObject, assertPositiveMs, assertSignal } from '../../validation.js';
 import { MAX_APPENDABLE_OBJECT_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from '../append/options.js';
+import { describeFailure } from '../append/errors.js';
 import { FollowLogError, type FollowLogErrorCode } from './follow-errors.js';
 import { markerIn, type LogMarker } from './marker.js';
 
@@ -99,6 +100,8 @@ export class LogFollower extends Readable {
   #silentPolls = 0;
   #lastGrowthAt = Date.now();
   #complete = false;
+  /** Whether a read has reached the object's end: the first time, the marker is read at once. */
+  #caughtUp = false;
   #running = false;
   #wanted = true;
   #onDemand: (() => void) | undefined;
@@ -153,13 +156,17 @@ export class LogFollower extends Readable {
   async #follow(): Promise<void> {
     const crc64Of = await loadCrc64();
     let failures = new Backoff(this.#config.retry);
+    /** The failure the requests are retrying, if the last one failed: why a stall may be no silence at all. */
+    let failing: unknown;
     for (;;) {
-      this.#checkStalled();
+      this.#checkStalled(failing);
       let step: Step;
       try {
         step = await this.#poll(crc64Of);
         failures = new Backoff(this.#config.retry);
+        failing = undefined;
       } catch (error) {
+        failing = error;
         if (error instanceof FollowLogError || this.#stop.signal.aborted) throw error;
         if (outcomeOf(error) === 'refused') {
           throw this.#error('ERR_FOLLOW_REFUSED', 'a request was refused, and retrying cannot help', { cause: error });
@@ -179,14 +186,18 @@ export class LogFollower extends Readable {
     }
   }
 
-  #checkStalled(): void {
+  /** `failing`: the last request failed, and it is the `cause`: OSS unreachable is not a log that stopped growing. */
+  #checkStalled(failing: unknown): void {
     const { giveUpAfterMs } = this.#config;
     if (giveUpAfterMs !== undefined && Date.now() - this.#lastGrowthAt >= giveUpAfterMs) {
-      throw this.#error('ERR_LOG_STALLED', `the log has not grown for ${giveUpAfterMs} ms (giveUpAfterMs)`);
+      const why = failing === undefined ? '' : `, and the last request failed (${describeFailure(failing)})`;
+      throw this.#error('ERR_LOG_STALLED', `the log has not grown for ${giveUpAfterMs} ms (giveUpAfterMs)${why}`, {
+        cause: failing,
+      });
     }
   }
 
-  /** One request: the marker on some of the polls in a silence (1, 2, 4, then every 8th), else a ranged GET. */
+  /** One request: the marker after 1, 2 and 4 polls that found nothing new, then after every 8th; else a ranged GET. */
   #poll(crc64Of: Crc64): Promise<Step> {
     const silent = this.#silentPolls;
     const markerDue = this.#exists && this.#marker === undefined && silent > 0 && (silent <= 2 || silent === 4 || silent % 8 === 0);
@@ -200,6 +211,17 @@ export class LogFollower extends Readable {
 
   async #readMarker(): Promise<Step> {
     this.#silentPolls += 1;
+    return this.#noteMarker(await this.#fetchMarker());
+  }
+
+  /** A marker that ends the log (complete or incomplete): read what the writer appended last, then end or stop. */
+  #noteMarker(marker: LogMarker | undefined): Step {
+    if (marker === undefined || marker.state === 'open') return 'wait';
+    this.#marker = marker;
+    return 'more';
+  }
+
+  async #fetchMarker(): Promise<LogMarker | undefined> {
     let tags: Record<string, string>;
     try {
       const { res, tag } = await this.#send((client, timeout) => tagging(client).getObjectTagging(this.objectName, { timeout }));
@@ -209,11 +231,7 @@ export class LogFollower extends Readable {
       if (isNoSuchObject(error)) throw this.#error('ERR_LOG_DELETED', 'the object was deleted');
       throw error;
     }
-    const marker = markerIn(tags);
-    if (marker === undefined || marker.state === 'open') return 'wait';
-    // Read what the writer appended last, then end or stop as the marker says.
-    this.#marker = marker;
-    return 'more';
+    return markerIn(tags);
   }
 
   async #read(crc64Of: Crc64): Promise<Step> {
@@ -230,25 +248,47 @@ export class LogFollower extends Readable {
     answerFromOss('GET', answer.res);
     this.#exists = true;
     const { first, total } = spanOf(answer);
-    if (total < this.#offset) throw this.#error('ERR_LOG_TRUNCATED', `the object is ${total} bytes long now`);
+    if (total < this.#offset) {
+      if (this.#lastByte !== undefined) throw this.#error('ERR_LOG_TRUNCATED', `the object is ${total} bytes long now`);
+      return this.#beforeStart(total);
+    }
     const fresh = first === from ? this.#afterProbe(answer.content, probe) : this.#afterWhole(answer.content, crc64Of);
     if (fresh.length > 0) this.#emit(fresh, crc64Of);
     if (this.#offset < total) return 'more';
-    return this.#atEnd(answer.res.headers, fresh.length > 0);
+    const step = this.#atEnd(answer.res.headers, fresh.length > 0);
+    if (step !== 'wait' || this.#caughtUp) return step;
+    // Caught up the first time: a log complete already ends now, not a silence later (once per follower).
+    this.#caughtUp = true;
+    return this.#noteMarker(await this.#fetchMarker());
   }
 
   /** A failed GET: a log not written yet, one deleted, or one now shorter than what was read (416). */
   #readFailed(error: unknown): Step {
     const { status } = (error ?? {}) as { status?: unknown };
     if (status === 416 && answeredByOss(error)) {
-      if (this.#offset > 0) throw this.#error('ERR_LOG_TRUNCATED', 'the object is shorter than what was read');
-      // An empty object: nothing to read yet.
+      if (this.#lastByte !== undefined) throw this.#error('ERR_LOG_TRUNCATED', 'the object is shorter than what was read');
+      // An empty object, or one shorter than start: nothing to read yet.
       this.#exists = true;
-      this.#silentPolls += 1;
-      return 'wait';
+      return this.#beforeStart(undefined);
     }
     if (!isNoSuchObject(error)) throw error;
     if (this.#exists) throw this.#error('ERR_LOG_DELETED', 'the object was deleted');
+    return this.#nothingNew();
+  }
+
+  /**
+   * Nothing read yet, and the log ends before `start`: it may grow there, unless its writer marked it complete
+   * (or ended it) shorter than that.
+   */
+  #beforeStart(total: number | undefined): Step {
+    if (this.#marker !== undefined) {
+      const length = this.#marker.length ?? total;
+      throw this.#error('ERR_LOG_TRUNCATED', `the log ended${length === undefined ? '' : ` at ${length} bytes`}, before start`);
+    }
+    return this.#nothingNew();
+  }
+
+  #nothingNew(): Step {
     this.#silentPolls += 1;
     return 'wait';
   }

@@ -102,6 +102,42 @@ describe('followLog (fake clock, fake OSS)', () => {
     expect(run.outcome()).toBe('end');
   });
 
+  it('ends a log that is complete already right after catching up: no silence to wait for', async () => {
+    const run = follow({}, {}, (fake) => {
+      fake.write(KEY, 'whole log\n');
+      markComplete(fake);
+    });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(run.outcome()).toBe('end');
+    expect(run.polls()).toEqual(['get', 'get-tagging', 'get']);
+  });
+
+  it('waits, with start past the end of the log, until it grows there', async () => {
+    const run = follow({ start: 10 }, {}, (fake) => fake.write(KEY, 'short\n'));
+    await vi.advanceTimersByTimeAsync(2 * POLL);
+    expect(run.outcome()).toBeUndefined();
+    run.fake.write(KEY, 'longer now\n');
+    await vi.advanceTimersByTimeAsync(POLL);
+    expect(run.read()).toBe('er now\n');
+  });
+
+  it('errors with ERR_LOG_TRUNCATED, with start past the end of a log marked complete shorter than that', async () => {
+    const run = follow({ start: 10 }, {}, (fake) => {
+      fake.write(KEY, 'short\n');
+      markComplete(fake);
+    });
+    await vi.advanceTimersByTimeAsync(2 * POLL);
+    expect(run.outcome()).toMatchObject({ code: 'ERR_LOG_TRUNCATED', position: 10 });
+    expect((run.outcome() as Error).message).toMatch(/the log ended at 6 bytes, before start$/);
+  });
+
+  it('says why it stalled when the requests were failing: the last failure is the cause', async () => {
+    const run = follow({ giveUpAfterMs: 3000, retry: { minDelayMs: 500, maxDelayMs: 500 } }, {}, (fake) => fake.offlineFor(60_000));
+    await vi.advanceTimersByTimeAsync(4000);
+    expect(run.outcome()).toMatchObject({ code: 'ERR_LOG_STALLED', cause: { name: 'RequestError' } });
+    expect((run.outcome() as Error).message).toMatch(/has not grown for 3000 ms \(giveUpAfterMs\), and the last request failed \(RequestError ECONNREFUSED\)$/);
+  });
+
   it('reads from start, and catches up in steps of READ_BYTES at most', async () => {
     const big = 'x'.repeat(9 * 2 ** 20);
     const run = follow({ start: 5 }, {}, (fake) => {
@@ -196,7 +232,8 @@ describe('followLog (fake clock, fake OSS)', () => {
     const follower = followLog(fake.client, KEY, { pollIntervalMs: POLL });
     follower.read(0);
     await vi.advanceTimersByTimeAsync(10 * POLL);
-    expect(fake.requests).toHaveLength(1);
+    // The first GET, and the marker read that follows the first catch-up.
+    expect(fake.requests.map(({ method }) => method)).toEqual(['get', 'get-tagging']);
     follower.destroy();
   });
 
