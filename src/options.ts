@@ -1,7 +1,7 @@
 import type { ReadableOptions } from 'node:stream';
 import { isUtf8 } from 'node:buffer';
-import { longestGapMs, stepFor } from './steps.js';
-import { assertBoolean, assertOptionsObject, assertPositiveMs, describeValue, invalidType, invalidValue, outOfRange } from './validation.js';
+import { longestGapMs, stepFor } from './internal/steps.js';
+import { assertBoolean, assertOptionsObject, assertPositiveMs, describeValue, invalidType, invalidValue, outOfRange } from './internal/validation.js';
 
 /** Idle limits of servers known to end a request whose body stays silent, in milliseconds. */
 export const IDLE_LIMITS = Object.freeze({

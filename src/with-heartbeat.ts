@@ -1,8 +1,8 @@
 import { finished, type Readable } from 'node:stream';
 import { HeartbeatReadable } from './heartbeat-readable.js';
 import type { HeartbeatOptions } from './options.js';
-import { assertOptionsObject } from './validation.js';
-import { toNodeReadable } from './sources.js';
+import { assertOptionsObject } from './internal/validation.js';
+import { toNodeReadable } from './internal/sources.js';
 
 /**
  * A WHATWG ReadableStream as far as `withHeartbeat` needs one: Node's own (`node:stream/web`) and the DOM's

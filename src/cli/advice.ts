@@ -8,7 +8,7 @@ import type {
   UploadErrorExplanation,
 } from 'heartbeat-readable/oss';
 import { uploadContextOf } from 'heartbeat-readable/oss';
-import { describeFailure } from '../oss/append/errors.js';
+import { describeFailure } from '../internal/failures.js';
 import type { PutCommand } from './arguments.js';
 import { firstLineOf, formatDuration, formatSize } from './format.js';
 

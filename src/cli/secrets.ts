@@ -1,4 +1,4 @@
-import { credentialMatcher } from '../oss/credentials.js';
+import { credentialMatcher } from '../internal/credentials.js';
 
 /**
  * The variables whose values must never be printed, whichever of them the command ends up using. Access

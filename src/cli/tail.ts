@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import type OSS from 'ali-oss';
 import { DEFAULT_POLL_INTERVAL_MS, FollowLogError, followLog, type FollowLogErrorCode } from 'heartbeat-readable/oss';
-import { describeFailure } from '../oss/append/errors.js';
+import { describeFailure } from '../internal/failures.js';
 import { HELP_FLAGS, helpSections, readFlags, wrap, type FlagSection } from './flags.js';
 import { formatDuration } from './format.js';
 import type { CliIo, Voice } from './io.js';

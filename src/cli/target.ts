@@ -2,7 +2,7 @@ import type OSS from 'ali-oss';
 // The package's own entries, as a user imports them: the commands share their one core.
 import { createOssClient, DEFAULT_MAX_UPLOAD_MS } from 'heartbeat-readable/oss';
 import type { LocalOss } from 'heartbeat-readable/testing';
-import { describeValue } from '../validation.js';
+import { describeValue } from '../internal/validation.js';
 import {
   brokenObjectNameRule,
   BUCKET_NAME_RULE,
@@ -12,7 +12,7 @@ import {
   isRegionId,
   maskedEndpoint,
   REGION_RULE,
-} from '../oss/names.js';
+} from '../internal/names.js';
 import type { FlagSpec } from './flags.js';
 import type { Secrets } from './secrets.js';
 import { check, nonEmpty, shown, UsageError, withFlagNames, type Given } from './values.js';

@@ -1,5 +1,5 @@
 import ms from 'ms';
-import { describeValue, MAX_TIMER_MS } from '../validation.js';
+import { describeValue, MAX_TIMER_MS } from '../internal/validation.js';
 import type { Secrets } from './secrets.js';
 
 /** A mistake in how the command was called: exit status 2, with a hint to --help. */

@@ -14,7 +14,7 @@ import {
   outOfRange,
   withoutUndefined,
   type Optional,
-} from '../validation.js';
+} from '../internal/validation.js';
 import {
   BUCKET_NAME_RULE,
   ENDPOINT_RULE,
@@ -23,9 +23,9 @@ import {
   isRegionId,
   maskedEndpoint,
   REGION_RULE,
-} from './names.js';
-import { credentialMatcher } from './credentials.js';
-import { assertCredential, assertFollowsRule } from './validation.js';
+} from '../internal/names.js';
+import { credentialMatcher } from '../internal/credentials.js';
+import { assertCredential, assertFollowsRule } from '../internal/oss-validation.js';
 
 /** How long one upload may take before the client gives up on it. */
 export const DEFAULT_MAX_UPLOAD_MS = 2 * 60 * 60 * 1000;

@@ -1,13 +1,13 @@
 import type OSS from 'ali-oss';
 // The core comes from the root entry, as a user imports it: one HeartbeatReadable class per process.
 import { HeartbeatReadable, IDLE_LIMITS, withHeartbeat, type HeartbeatOptions, type HeartbeatSource } from 'heartbeat-readable';
-import { assertOptionsObject, assertSignal, describeValue, invalidType, withoutUndefined, type Optional } from '../validation.js';
+import { assertOptionsObject, assertSignal, describeValue, invalidType, withoutUndefined, type Optional } from '../internal/validation.js';
 import { AbortError } from './abort-error.js';
 import { handled } from './handled.js';
 import { markSourceError } from './source-errors.js';
 import { UnconfirmedSuccessError } from './unconfirmed-success-error.js';
 import { attachUploadContext, watchUpload } from './upload-context.js';
-import { assertClient, assertObjectName } from './validation.js';
+import { assertClient, assertObjectName } from '../internal/oss-validation.js';
 
 // @types/ali-oss marks timeout, mime, meta and callback as required; ali-oss needs none of them.
 // No contentLength, and no Content-Length header: fillers change the length, so the body is always sent chunked.

@@ -1,4 +1,4 @@
-import { assertInteger, assertOptionsObject, assertPositiveMs, describeValue, outOfRange, withoutUndefined } from '../validation.js';
+import { assertInteger, assertOptionsObject, assertPositiveMs, describeValue, outOfRange, withoutUndefined } from '../internal/validation.js';
 
 /** How failed requests are retried: appendStream's and followLog's `retry` option. */
 export interface RetryOptions {

@@ -1,5 +1,5 @@
 import type { HeartbeatInfo, HeartbeatReadable } from 'heartbeat-readable';
-import { longestGapMs } from '../steps.js';
+import { longestGapMs } from '../internal/steps.js';
 
 /** What putStreamWithHeartbeat saw of a failed upload: what tells an idle limit from a limit on the whole request. */
 export interface UploadContext {

@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
 import type OSS from 'ali-oss';
 import type { HeartbeatSource } from 'heartbeat-readable';
-import { toNodeReadable } from '../../sources.js';
+import { toNodeReadable } from '../../internal/sources.js';
 import { handled } from '../handled.js';
 import { markSourceError } from '../source-errors.js';
-import { assertClient, assertObjectName } from '../validation.js';
+import { assertClient, assertObjectName } from '../../internal/oss-validation.js';
 import { loadCrc64 } from '../crc64.js';
 import { ABORT_CHECK_MS, Appender, STEP_BYTES, type Batch } from './appender.js';
 import { Batcher } from './batcher.js';

@@ -10,14 +10,15 @@ import {
   ObjectExistsError,
   ObjectNotAppendableError,
   ObjectTooLargeError,
-  describeFailure,
   LogCompleteError,
   ResumeMismatchError,
   type AppendAccount,
 } from './errors.js';
+import { describeFailure } from '../../internal/failures.js';
 import { markerIn, withMarker, type LogMarker } from '../log/marker.js';
 import { tagging } from '../tagging.js';
-import { MAX_APPENDABLE_OBJECT_BYTES, type AppendConfig } from './options.js';
+import type { AppendConfig } from './options.js';
+import { MAX_APPENDABLE_OBJECT_BYTES } from '../../internal/limits.js';
 import { answerFromOss, confirmedAppend, isNoSuchObject, knownNotApplied, outcomeOf, reportedObject, type ObjectState } from '../answers.js';
 import { Backoff, sleep, yieldToEventLoop } from '../retry.js';
 

@@ -1,5 +1,5 @@
 import { finished, type Readable } from 'node:stream';
-import { describeValue } from '../../validation.js';
+import { describeValue } from '../../internal/validation.js';
 
 export interface BatchLimits {
   maxAppendBytes: number;

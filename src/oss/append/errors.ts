@@ -1,4 +1,5 @@
 import { answeredByOss, NOT_OSS_ANSWER } from '../answers.js';
+import { describeFailure } from '../../internal/failures.js';
 
 /** What an append stream had stored when it stopped: every error of appendStream carries it. */
 export interface AppendAccount {
@@ -40,22 +41,6 @@ function describeAccount(
   const unsent = unsentBytes > 0 ? `; ${unsentBytes} bytes taken from the source are not stored` : '';
   const length = position === undefined ? "no answer from OSS gave the object's length" : `the object is ${position} bytes long`;
   return `Stored: ${storedBytes} bytes from this call, ${length}${unconfirmed}${unsent}.`;
-}
-
-/** The name, codes and status of a failure, never its message: ali-oss puts the request URL there. */
-export function describeFailure(error: unknown): string {
-  if (typeof error !== 'object' || error === null) return `a non-error value of type ${typeof error}`;
-  const { name, code, status, message } = error as Record<string, unknown>;
-  const parts = [typeof name === 'string' ? name : 'Error'];
-  if (typeof code === 'string' && code !== name) parts.push(code);
-  // ali-oss replaces a network error's code with its name: the system code survives only in the message.
-  const systemCode = /\b(E[A-Z]{4,})\b/.exec(String(message))?.[1];
-  if (systemCode !== undefined && systemCode !== code) parts.push(systemCode);
-  if (typeof status === 'number' && status > 0) parts.push(`HTTP ${status}`);
-  // With no answer, the first words say what happened ("socket hang up"): kept when they name no host or URL.
-  const summary = String(message).split('\n')[0]!.split(/, [A-Z]+ https?:\/\//)[0]!.trim();
-  if ((status === -1 || status === -2) && systemCode === undefined && /^[\w ]{1,40}$/.test(summary)) parts.push(`(${summary})`);
-  return parts.join(' ');
 }
 
 /** The base of every appendStream error: a message that ends with the account, and the account as fields. */

@@ -2,6 +2,7 @@ import { constants as bufferConstants } from 'node:buffer';
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { resolveRetry, type RetryLimits, type RetryOptions } from '../retry.js';
 import type { AppendAccount } from './errors.js';
+import { MAX_APPENDABLE_OBJECT_BYTES } from '../../internal/limits.js';
 import {
   assertBoolean,
   assertInteger,
@@ -11,15 +12,15 @@ import {
   describeValue,
   invalidType,
   invalidValue,
-} from '../../validation.js';
+} from '../../internal/validation.js';
+
+export { MAX_APPENDABLE_OBJECT_BYTES };
 
 export const DEFAULT_MAX_APPEND_BYTES = 2 ** 20;
 export const DEFAULT_FLUSH_INTERVAL_MS = 1000;
 export const DEFAULT_MAX_BUFFERED_BYTES = 8 * 2 ** 20;
 /** ali-oss's own default timeout: an append is one short request. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
-/** OSS's limit for an appendable object: 5 GB. */
-export const MAX_APPENDABLE_OBJECT_BYTES = 5 * 2 ** 30;
 /** The largest maxAppendBytes: one append is one Buffer, and no larger than the object may grow. */
 export const MOST_APPEND_BYTES = Math.min(bufferConstants.MAX_LENGTH, MAX_APPENDABLE_OBJECT_BYTES);
 

@@ -5,10 +5,11 @@ import { sendCancellable } from '../cancellable.js';
 import { EMPTY_CRC64, loadCrc64, type Crc64 } from '../crc64.js';
 import { Backoff, resolveRetry, sleep, type RetryLimits, type RetryOptions } from '../retry.js';
 import { tagging } from '../tagging.js';
-import { assertClient, assertObjectName } from '../validation.js';
-import { assertInteger, assertOptionsObject, assertPositiveMs, assertSignal } from '../../validation.js';
-import { MAX_APPENDABLE_OBJECT_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from '../append/options.js';
-import { describeFailure } from '../append/errors.js';
+import { assertClient, assertObjectName } from '../../internal/oss-validation.js';
+import { assertInteger, assertOptionsObject, assertPositiveMs, assertSignal } from '../../internal/validation.js';
+import { DEFAULT_REQUEST_TIMEOUT_MS } from '../append/options.js';
+import { MAX_APPENDABLE_OBJECT_BYTES } from '../../internal/limits.js';
+import { describeFailure } from '../../internal/failures.js';
 import { FollowLogError, type FollowLogErrorCode } from './follow-errors.js';
 import { markerIn, type LogMarker } from './marker.js';
 

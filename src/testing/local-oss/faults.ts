@@ -1,4 +1,4 @@
-import { assertInteger, assertOptionsObject, assertPositiveMs, describeValue, invalidType } from '../../validation.js';
+import { assertInteger, assertOptionsObject, assertPositiveMs, describeValue, invalidType } from '../../internal/validation.js';
 import { OSS_OPERATIONS, type OssOperation } from './route.js';
 
 /**

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { MAX_APPENDABLE_OBJECT_BYTES } from '../../internal/limits.js';
 import { IDLE_LIMITS } from 'heartbeat-readable';
-import { BUCKET_NAME_RULE, isBucketName } from '../../oss/names.js';
-import { assertCredential, assertFollowsRule } from '../../oss/validation.js';
-import { assertInteger, assertOptionsObject, assertPositiveMs, describeValue, invalidType, invalidValue } from '../../validation.js';
+import { BUCKET_NAME_RULE, isBucketName } from '../../internal/names.js';
+import { assertCredential, assertFollowsRule } from '../../internal/oss-validation.js';
+import { assertInteger, assertOptionsObject, assertPositiveMs, describeValue, invalidType, invalidValue } from '../../internal/validation.js';
 
 export interface LocalOssOptions {
   /** Silence in ms inside a request body after which the connection is ended with a FIN. Default 60_000, like OSS. */
@@ -29,8 +30,6 @@ export interface LocalOssOptions {
 
 export type ResolvedLocalOssOptions = Required<LocalOssOptions>;
 
-/** OSS's limit for one PutObject and for an appendable object: 5 GB. */
-export const OSS_MAX_OBJECT_BYTES = 5 * 1024 ** 3;
 /**
  * Bodies are held in memory, so a test server must not accept OSS's 5 GB: one runaway upload would take
  * the machine's memory. 256 MiB holds any log a test or benchmark sends (the largest, 128 MiB) twice over.
@@ -49,7 +48,7 @@ export function resolveLocalOssOptions(options: LocalOssOptions | undefined): Re
     host = '127.0.0.1',
     port = 0,
     maxBodyBytes = DEFAULT_MAX_BODY_BYTES,
-    maxObjectBytes = OSS_MAX_OBJECT_BYTES,
+    maxObjectBytes = MAX_APPENDABLE_OBJECT_BYTES,
     maxClockSkewMs = OSS_MAX_CLOCK_SKEW_MS,
     now = Date.now,
   } = options ?? {};

@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type OSS from 'ali-oss';
-import { assertPositiveMs } from '../../validation.js';
+import { assertPositiveMs } from '../../internal/validation.js';
 import { discardBody, readBody, type BodyCounters } from './body.js';
 import type { ErrorReply } from './errors.js';
 import { FAULT_KINDS, FaultPlan, type AppliedFault, type FaultKind, type FaultSpec } from './faults.js';

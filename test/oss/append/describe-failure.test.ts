@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeFailure } from '../../../src/oss/append/errors.js';
+import { describeFailure } from '../../../src/internal/failures.js';
 
 /** An error shaped as ali-oss 6.23 raises it. */
 const aliOssError = (message: string, fields: object): Error => Object.assign(new Error(message), fields);

@@ -3,7 +3,7 @@ import { inspect } from 'node:util';
 /*
  * The checks every entry runs on what a caller passes: each throws a TypeError (wrong type) or a RangeError
  * (right type, wrong value) whose message names the option and shows the value, with Node's `code` and the
- * option's name as `option`. Stateless, so each entry may carry its own copy.
+ * option's name as `option`. (src/internal/: see its README.md.)
  */
 
 /** The codes of a bad option's error, as Node's own: a wrong type, a value not allowed, a number out of its range. */

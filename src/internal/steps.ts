@@ -1,6 +1,6 @@
 /*
  * How finely a heartbeat stream follows flowing data, and the longest silence that leaves a reader: the
- * option check and the upload diagnosis both need it. Stateless, so every entry may carry its own copy.
+ * option check and the upload diagnosis both need it. (src/internal/: see its README.md.)
  */
 
 /** The step for a given heartbeatAfterMs (whole ms): 16 checks per period while data flows. */

@@ -8,7 +8,7 @@ function isNodeStream(value: object): value is NodeJS.ReadableStream {
 
 /**
  * A Node.js Readable for any source the package takes: a Node stream as it is, a WHATWG ReadableStream or an
- * async iterable converted. Stateless, so every entry may carry its own copy.
+ * async iterable converted.
  */
 export function toNodeReadable(source: unknown): NodeJS.ReadableStream {
   if (typeof source === 'object' && source !== null) {

@@ -1,11 +1,10 @@
 import type OSS from 'ali-oss';
-import type { TaggingCalls } from './tagging.js';
-import { describeValue, invalidType, invalidValue } from '../validation.js';
+import { describeValue, invalidType, invalidValue } from './validation.js';
 import { brokenObjectNameRule } from './names.js';
 
 /*
- * The checks of what only OSS calls take: credentials, a client, names (objects, buckets, regions). Shared
- * with the local OSS of the testing entry, which takes credentials and a bucket too.
+ * The checks of what only OSS calls take: credentials, a client, names (objects, buckets, regions). Shared with
+ * the local OSS of the testing entry, which takes credentials and a bucket too. (src/internal/: see its README.md.)
  */
 
 /** Like the other checks, but names only the type: a credential's value must never reach a log. */
@@ -38,9 +37,9 @@ export function assertFollowsRule(
   if (!follows(value)) throw invalidValue(name, `${name} must be ${rule}, got ${show(value)}`);
 }
 
-/** `methods`: the client methods the caller uses. */
-export function assertClient(client: unknown, methods: readonly (keyof (OSS & TaggingCalls))[]): asserts client is OSS {
-  if (methods.some((method) => typeof (client as Partial<OSS & TaggingCalls> | null | undefined)?.[method] !== 'function')) {
+/** `methods`: the client methods the caller uses (ali-oss's, tagging's included). */
+export function assertClient(client: unknown, methods: readonly string[]): asserts client is OSS {
+  if (methods.some((method) => typeof (client as Record<string, unknown> | null | undefined)?.[method] !== 'function')) {
     // Not describeValue: an options object passed by mistake would print its accessKeySecret.
     throw invalidType('client', `client must be an ali-oss client, got ${client === null ? 'null' : typeof client}`);
   }
