@@ -2,7 +2,8 @@ import { PassThrough } from 'node:stream';
 import { setTimeout as realSleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HeartbeatReadable, withHeartbeat } from '../src/index.js';
-import { joined, manualTimers, nextTick, record, sink } from './helpers.js';
+import { joined, record, sink } from './support/recording.js';
+import { manualTimers, nextTick } from './support/fake-clock.js';
 
 const FIVE_MINUTES = 5 * 60_000;
 

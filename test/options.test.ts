@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HeartbeatReadable, IDLE_LIMITS } from '../src/index.js';
-import { manualTimers } from './helpers.js';
+import { manualTimers } from './support/fake-clock.js';
 
 // Bad options, each with the message it must carry: test/reliability/bad-input.test.ts.
 

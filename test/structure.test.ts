@@ -12,6 +12,10 @@ const ENTRIES: Record<string, string> = {
   'heartbeat-readable/testing': 'testing/index.ts',
 };
 
+/** Where a file sits: the commands, the stateless helpers every entry may carry a copy of, or the library. */
+const isCli = (file: string): boolean => file.startsWith('cli/');
+const isInternal = (file: string): boolean => file.startsWith('internal/');
+
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
     entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : [],
@@ -58,6 +62,26 @@ describe('the structure of src/', () => {
   it('keeps the core entry free of the oss and testing entries: the root never loads ali-oss', () => {
     const core = [...GRAPH.keys()].filter((file) => !/^(oss|testing|cli)\//.test(file));
     const reachesOut = core.filter((file) => GRAPH.get(file)!.some((target) => /^(oss|testing|cli)\//.test(target)));
+    expect(reachesOut).toEqual([]);
+  });
+
+  it('lets no file outside src/cli import src/cli', () => {
+    const intoCli = [...GRAPH].filter(([file, imports]) => !isCli(file) && imports.some(isCli)).map(([file]) => file);
+    expect(intoCli).toEqual([]);
+  });
+
+  it('lets src/cli reach the library only through its public entries or src/internal', () => {
+    const entries = new Set(Object.values(ENTRIES));
+    const pastEntries = [...GRAPH]
+      .filter(([file]) => isCli(file))
+      .flatMap(([file, imports]) => imports.filter((target) => !isCli(target) && !isInternal(target) && !entries.has(target)).map((target) => `${file} -> ${target}`));
+    expect(pastEntries).toEqual([]);
+  });
+
+  it('keeps src/internal free of the rest of the library: its helpers stand alone', () => {
+    const reachesOut = [...GRAPH]
+      .filter(([file]) => isInternal(file))
+      .flatMap(([file, imports]) => imports.filter((target) => !isInternal(target)).map((target) => `${file} -> ${target}`));
     expect(reachesOut).toEqual([]);
   });
 });

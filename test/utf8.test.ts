@@ -2,7 +2,8 @@ import { describe, expect, it, vi } from 'vitest';
 import { HeartbeatReadable } from '../src/index.js';
 import { isUtf8 } from 'node:buffer';
 import { incompleteUtf8TailLength } from '../src/utf8.js';
-import { joined, nextTick, record, useFakeClock } from './helpers.js';
+import { joined, record } from './support/recording.js';
+import { nextTick, useFakeClock } from './support/fake-clock.js';
 
 const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
 

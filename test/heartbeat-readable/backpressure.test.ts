@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Writable } from 'node:stream';
 import { HeartbeatReadable } from '../../src/index.js';
-import { useFakeClock } from '../helpers.js';
+import { useFakeClock } from '../support/fake-clock.js';
 
 const MINUTE = 60_000;
 

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { HeartbeatReadable } from '../../src/index.js';
-import { joined, record, useFakeClock } from '../helpers.js';
+import { joined, record } from '../support/recording.js';
+import { useFakeClock } from '../support/fake-clock.js';
 
 useFakeClock();
 

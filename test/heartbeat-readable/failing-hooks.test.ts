@@ -1,7 +1,7 @@
 import { finished } from 'node:stream/promises';
 import { describe, expect, it, vi } from 'vitest';
 import { HeartbeatReadable, type HeartbeatTimers } from '../../src/index.js';
-import { manualTimers, useFakeClock } from '../helpers.js';
+import { manualTimers, useFakeClock } from '../support/fake-clock.js';
 
 const MINUTE = 60_000;
 

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { HeartbeatReadable } from '../../src/index.js';
-import { useFakeClock } from '../helpers.js';
+import { useFakeClock } from '../support/fake-clock.js';
 
 useFakeClock();
 

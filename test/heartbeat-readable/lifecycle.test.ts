@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { finished } from 'node:stream/promises';
 import { HeartbeatReadable } from '../../src/index.js';
-import { manualTimers, nextTick, useFakeClock } from '../helpers.js';
+import { manualTimers, nextTick, useFakeClock } from '../support/fake-clock.js';
 
 const MINUTE = 60_000;
 

@@ -1,7 +1,8 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { HeartbeatReadable, IDLE_LIMITS, type HeartbeatInfo } from '../../src/index.js';
-import { joined, longestGap, record, useFakeClock } from '../helpers.js';
+import { joined, longestGap, record } from '../support/recording.js';
+import { useFakeClock } from '../support/fake-clock.js';
 
 const MINUTE = 60_000;
 

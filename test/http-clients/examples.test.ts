@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { text } from 'node:stream/consumers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, it, vi } from 'vitest';
-import { WAIT } from '../oss/helpers.js';
+import { WAIT } from '../support/local-oss.js';
 import { startIdleClosingServer, type IdleClosingServer } from './idle-closing-server.js';
 
 // The examples as a user runs them, piping a build's output, against a server that ends a body silent for 1 s.

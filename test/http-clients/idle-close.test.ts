@@ -8,7 +8,7 @@ import got from 'got';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { withHeartbeat } from '../../src/index.js';
 import { explainUploadError } from '../../src/oss/index.js';
-import { rejectionOf } from '../oss/helpers.js';
+import { rejectionOf } from '../support/settlement.js';
 import { startIdleClosingServer, type IdleClosingServer } from './idle-closing-server.js';
 
 // Any HTTP client that streams a request body: through a server that ends a body silent for 1 s, a plain

@@ -1,7 +1,9 @@
 import OSS from 'ali-oss';
 import { describe, expect, it } from 'vitest';
 import { explainUploadError } from '../../src/oss/index.js';
-import { muteUrllibWarnings, rejectionOf, silentAfter, useLocalOss } from './helpers.js';
+import { muteUrllibWarnings, useLocalOss } from '../support/local-oss.js';
+import { rejectionOf } from '../support/settlement.js';
+import { silentAfter } from '../support/sources.js';
 
 // Plain ali-oss against a server with OSS's idle rule: the failures putStreamWithHeartbeat exists to avoid,
 // and the real errors explainUploadError must recognise.

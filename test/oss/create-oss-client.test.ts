@@ -6,7 +6,7 @@ import {
   DEFAULT_MAX_UPLOAD_MS,
   type OssClientOptions,
 } from '../../src/oss/index.js';
-import { internalsOf, type ClientInternals } from './helpers.js';
+import { internalsOf, type ClientInternals } from '../support/local-oss.js';
 
 // No request is made: the endpoint is never dialled.
 const base = {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { explainUploadError, putStreamWithHeartbeat } from '../../src/oss/index.js';
-import { paced, rejectionOf, useLocalOss } from './helpers.js';
+import { paced } from '../support/sources.js';
+import { rejectionOf } from '../support/settlement.js';
+import { useLocalOss } from '../support/local-oss.js';
 
 const oss = useLocalOss();
 

@@ -2,8 +2,10 @@ import { getEventListeners } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import { explainUploadError, putStreamWithHeartbeat } from '../../src/oss/index.js';
 import type { LocalOss } from '../../src/testing/index.js';
-import { startFaultProxy } from '../reliability/fault-proxy.js';
-import { muteUrllibWarnings, paced, rejectionOf, silentAfter, useLocalOss, WAIT } from './helpers.js';
+import { startFaultProxy } from '../support/fault-proxy.js';
+import { muteUrllibWarnings, useLocalOss, WAIT } from '../support/local-oss.js';
+import { paced, silentAfter } from '../support/sources.js';
+import { rejectionOf } from '../support/settlement.js';
 
 const oss = useLocalOss();
 muteUrllibWarnings();

@@ -2,7 +2,8 @@ import { getEventListeners } from 'node:events';
 import { describe, expect } from 'vitest';
 import { HeartbeatReadable, withHeartbeat } from '../../src/index.js';
 import { putStreamWithHeartbeat } from '../../src/oss/index.js';
-import { itWithOss as it, paced } from './helpers.js';
+import { itWithOss as it } from '../support/local-oss.js';
+import { paced } from '../support/sources.js';
 
 const IDLE_LIMIT_MS = 1000;
 /** Frequent: a filler is in time for the server's limit even if a loaded machine runs its timer 900 ms late. */

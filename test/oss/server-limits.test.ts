@@ -2,8 +2,10 @@ import { Readable } from 'node:stream';
 import OSS from 'ali-oss';
 import { describe, expect, it } from 'vitest';
 import { explainUploadError, putStreamWithHeartbeat } from '../../src/oss/index.js';
-import { startGateway, type GatewayOptions } from './gateways.js';
-import { itWithOss, muteUrllibWarnings, paced, rejectionOf, silentAfter, type LocalOssKit } from './helpers.js';
+import { startGateway, type GatewayOptions } from '../support/gateways.js';
+import { itWithOss, muteUrllibWarnings, type LocalOssKit } from '../support/local-oss.js';
+import { paced, silentAfter } from '../support/sources.js';
+import { rejectionOf } from '../support/settlement.js';
 
 // Real ali-oss through small proxies on 127.0.0.1 that put the limits real servers have on a long upload.
 // Side by side: each test has servers of its own, and most of each is waiting.

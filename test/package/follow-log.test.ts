@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect } from 'vitest';
-import { itWithOss as it } from '../oss/helpers.js';
+import { itWithOss as it } from '../support/local-oss.js';
 import { installedPackage, runInstalled } from './installed.js';
 
 beforeAll(installedPackage, 120_000);

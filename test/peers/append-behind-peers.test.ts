@@ -5,7 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect } from 'vitest';
 import { appendAccountOf, appendStream, type AppendStreamResult } from 'heartbeat-readable/oss';
 import type { LocalOss } from 'heartbeat-readable/testing';
-import { itWithOss as it, muteUrllibWarnings, paced, type LocalOssKit } from '../oss/helpers.js';
+import { itWithOss as it, muteUrllibWarnings, type LocalOssKit } from '../support/local-oss.js';
+import { paced } from '../support/sources.js';
 import { hasBinary, LIMIT_SECONDS, PEERS, type Peer, type PeerMode } from './peers.js';
 
 // The peer tests: append mode over real ali-oss (createOssClient) behind each real reverse proxy CI systems put in

@@ -10,9 +10,10 @@ import {
   type UploadErrorKind,
 } from '../../src/oss/index.js';
 import type { LocalOss } from '../../src/testing/index.js';
-import { internalsOf, muteUrllibWarnings, useLocalOss, WAIT } from '../oss/helpers.js';
-import { recordResponses, type RawResponse } from '../testing/helpers.js';
-import { observeSettlement, resourceBaseline, resourcesBackTo, type Settlement } from './helpers.js';
+import { internalsOf, muteUrllibWarnings, useLocalOss, WAIT } from '../support/local-oss.js';
+import { recordResponses, type RawResponse } from '../support/responses.js';
+import { observeSettlement, type Settlement } from '../support/settlement.js';
+import { resourceBaseline, resourcesBackTo } from '../support/resources.js';
 
 const oss = useLocalOss();
 const baseline = resourceBaseline();

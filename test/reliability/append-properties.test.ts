@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it, vi } from 'vitest';
 import { appendStream } from '../../src/oss/index.js';
-import { useFakeClock } from '../helpers.js';
-import { fakeOss, type Fault } from '../oss/append/fake-oss.js';
-import { logSource } from '../oss/append/helpers.js';
-import { observeSettlement } from './helpers.js';
+import { useFakeClock } from '../support/fake-clock.js';
+import { fakeOss, type Fault } from '../support/fake-oss.js';
+import { logSource } from '../support/sources.js';
+import { observeSettlement } from '../support/settlement.js';
 
 /*
  * appendStream against a fake OSS on the fake clock: random bytes cut into random chunks with random

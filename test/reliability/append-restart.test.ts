@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Readable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { appendStream } from '../../src/oss/index.js';
-import { useLocalOss } from '../oss/helpers.js';
+import { useLocalOss } from '../support/local-oss.js';
 
 const oss = useLocalOss();
 const KEY = 'logs/build-42.log';

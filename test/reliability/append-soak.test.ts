@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { appendStream } from '../../src/oss/index.js';
 import type { FaultKind } from '../../src/testing/index.js';
-import { muteUrllibWarnings, paced, useLocalOss } from '../oss/helpers.js';
+import { muteUrllibWarnings, useLocalOss } from '../support/local-oss.js';
+import { paced } from '../support/sources.js';
 import { seededRandom, soakPlan, type SoakPlan } from './helpers.js';
 
 // Skipped by default: SOAK=1 npx vitest run test/reliability/append-soak.test.ts

@@ -11,7 +11,7 @@ import {
 } from '../../src/oss/index.js';
 import { startLocalOss, type LocalOssOptions } from '../../src/testing/index.js';
 import { parseCommand, UsageError } from '../../src/cli/arguments.js';
-import { rejectionOf } from '../oss/helpers.js';
+import { rejectionOf } from '../support/settlement.js';
 
 /*
  * Every input a caller controls, tried with wrong types, NaN, Infinity, negatives, zero, empty strings and

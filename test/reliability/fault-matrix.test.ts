@@ -3,17 +3,11 @@ import { describe, expect, it, vi } from 'vitest';
 import { withHeartbeat, type HeartbeatOptions, type HeartbeatReadable } from '../../src/index.js';
 import { explainUploadError, putStreamWithHeartbeat, type UploadErrorKind } from '../../src/oss/index.js';
 import type { LocalOss, LocalOssStats } from '../../src/testing/index.js';
-import { internalsOf, muteUrllibWarnings, useLocalOss, WAIT } from '../oss/helpers.js';
-import { startFaultProxy, type FaultProxy, type FaultProxyOptions } from './fault-proxy.js';
-import {
-  eventsAfter,
-  fillerFreeBytes,
-  observeSettlement,
-  resourceBaseline,
-  resourcesBackTo,
-  seededRandom,
-  trackedTimers,
-} from './helpers.js';
+import { internalsOf, muteUrllibWarnings, useLocalOss, WAIT } from '../support/local-oss.js';
+import { startFaultProxy, type FaultProxy, type FaultProxyOptions } from '../support/fault-proxy.js';
+import { eventsAfter, fillerFreeBytes, seededRandom, trackedTimers } from './helpers.js';
+import { observeSettlement } from '../support/settlement.js';
+import { resourceBaseline, resourcesBackTo } from '../support/resources.js';
 
 const oss = useLocalOss();
 const baseline = resourceBaseline();

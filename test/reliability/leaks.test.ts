@@ -5,8 +5,10 @@ import { ReadableStream, type ReadableStreamDefaultController } from 'node:strea
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HeartbeatReadable, withHeartbeat, type HeartbeatTimers } from '../../src/index.js';
-import { manualTimers, nextTick, sink } from '../helpers.js';
-import { quietResources, resourcesBackTo, seededRandom, trackedTimers } from './helpers.js';
+import { manualTimers, nextTick } from '../support/fake-clock.js';
+import { sink } from '../support/recording.js';
+import { quietResources, resourcesBackTo } from '../support/resources.js';
+import { seededRandom, trackedTimers } from './helpers.js';
 
 /** Set LEAK_SEED to replay a failing run; the seed is in every test's name. */
 const SEED = Number(process.env.LEAK_SEED ?? 0x2026_1125);

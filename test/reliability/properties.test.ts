@@ -10,7 +10,7 @@ import {
   type HeartbeatOptions,
   type HeartbeatSource,
 } from '../../src/index.js';
-import { manualTimers } from '../helpers.js';
+import { manualTimers } from '../support/fake-clock.js';
 
 /*
  * Properties of what a reader receives, for random text (multi-byte UTF-8 split at random byte offsets),

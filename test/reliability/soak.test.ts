@@ -1,7 +1,8 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { putStreamWithHeartbeat } from '../../src/oss/index.js';
-import { muteUrllibWarnings, paced, useLocalOss } from '../oss/helpers.js';
+import { muteUrllibWarnings, useLocalOss } from '../support/local-oss.js';
+import { paced } from '../support/sources.js';
 import { fillerFreeBytes, seededRandom, soakPlan, type SoakPlan } from './helpers.js';
 
 // Skipped by default; `npm run soak` ("soak": "SOAK=1 vitest run test/reliability/soak.test.ts").

@@ -1,3 +1,4 @@
+// Forwarding HTTP requests to an upstream and relaying its answers: the plumbing of the gateways, the scripted OSS and the peers.
 import { once } from 'node:events';
 import { request, type Agent, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

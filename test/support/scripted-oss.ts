@@ -1,3 +1,4 @@
+// A proxy in front of the local OSS that lies on a script: answers OSS did not give, stale 409s, garbled numbers.
 import { randomBytes } from 'node:crypto';
 import { Agent, createServer, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';

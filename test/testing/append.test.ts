@@ -2,8 +2,10 @@ import { Readable } from 'node:stream';
 import OSS from 'ali-oss';
 import { crc64 } from 'crc64-ecma182.js';
 import { describe, expect, it } from 'vitest';
-import { rejectionOf, useLocalOss } from '../oss/helpers.js';
-import { errorCode, recordResponses, sendSigned } from './helpers.js';
+import { rejectionOf } from '../support/settlement.js';
+import { useLocalOss } from '../support/local-oss.js';
+import { errorCode, sendSigned } from './helpers.js';
+import { recordResponses } from '../support/responses.js';
 
 const oss = useLocalOss();
 

@@ -3,7 +3,8 @@ import { Agent } from 'node:http';
 import OSS from 'ali-oss';
 import { describe, expect, it } from 'vitest';
 import { startLocalOss, type FaultSpec, type LocalOss } from '../../src/testing/index.js';
-import { muteUrllibWarnings, rejectionOf, useLocalOss } from '../oss/helpers.js';
+import { muteUrllibWarnings, useLocalOss } from '../support/local-oss.js';
+import { rejectionOf } from '../support/settlement.js';
 
 const oss = useLocalOss();
 muteUrllibWarnings();

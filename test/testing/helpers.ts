@@ -1,29 +1,6 @@
 import { createRequire } from 'node:module';
 import { request, type IncomingHttpHeaders } from 'node:http';
-import type OSS from 'ali-oss';
 import type { LocalOss } from '../../src/testing/index.js';
-
-/** A response as urllib handed it to ali-oss: ali-oss's errors drop the headers, which some tests read. */
-export interface RawResponse {
-  status: number;
-  headers: Record<string, string>;
-}
-
-/** Records every response `client` receives, errors included, in order. */
-export function recordResponses(client: OSS): RawResponse[] {
-  type Urllib = { request(...args: unknown[]): Promise<RawResponse> };
-  const responses: RawResponse[] = [];
-  const holder = client as unknown as { urllib: Urllib };
-  const { urllib } = holder;
-  holder.urllib = {
-    request: async (...args) => {
-      const result = await urllib.request(...args);
-      responses.push({ status: result.status, headers: result.headers });
-      return result;
-    },
-  };
-  return responses;
-}
 
 // ali-oss's own V1 signer, so a hand-made request is signed exactly as the SDK signs.
 const signUtils = createRequire(import.meta.url)('ali-oss/lib/common/signUtils.js') as {

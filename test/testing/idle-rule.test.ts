@@ -4,7 +4,9 @@ import Agent from 'agentkeepalive';
 import OSS from 'ali-oss';
 import { describe, expect, it, vi } from 'vitest';
 import type { LocalOss } from '../../src/testing/index.js';
-import { muteUrllibWarnings, paced, rejectionOf, silentAfter, useLocalOss, WAIT } from '../oss/helpers.js';
+import { muteUrllibWarnings, useLocalOss, WAIT } from '../support/local-oss.js';
+import { paced, silentAfter } from '../support/sources.js';
+import { rejectionOf } from '../support/settlement.js';
 import { signedHeaders } from './helpers.js';
 
 const oss = useLocalOss();

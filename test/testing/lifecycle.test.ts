@@ -2,8 +2,8 @@ import { request } from 'node:http';
 import OSS from 'ali-oss';
 import { describe, expect, it, vi } from 'vitest';
 import { startLocalOss } from '../../src/testing/index.js';
-import { WAIT } from '../oss/helpers.js';
-import { quietResources, resourcesBackTo } from '../reliability/helpers.js';
+import { WAIT } from '../support/local-oss.js';
+import { quietResources, resourcesBackTo } from '../support/resources.js';
 import { signedHeaders } from './helpers.js';
 
 describe('startLocalOss close()', () => {

@@ -5,7 +5,8 @@ import OSS from 'ali-oss';
 import { crc64 } from 'crc64-ecma182.js';
 import { describe, expect, it, vi } from 'vitest';
 import type { LocalOss } from '../../src/testing/index.js';
-import { muteUrllibWarnings, rejectionOf, useLocalOss, WAIT } from '../oss/helpers.js';
+import { muteUrllibWarnings, useLocalOss, WAIT } from '../support/local-oss.js';
+import { rejectionOf } from '../support/settlement.js';
 import { signedHeaders } from './helpers.js';
 
 const oss = useLocalOss();

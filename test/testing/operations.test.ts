@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import OSS from 'ali-oss';
 import { describe, expect, it } from 'vitest';
-import { rejectionOf, useLocalOss } from '../oss/helpers.js';
+import { rejectionOf } from '../support/settlement.js';
+import { useLocalOss } from '../support/local-oss.js';
 import { errorCode, sendSigned } from './helpers.js';
 
 const oss = useLocalOss();

@@ -4,7 +4,8 @@ import type OSS from 'ali-oss';
 import { crc64 } from 'crc64-ecma182.js';
 import { describe, expect, it } from 'vitest';
 import type { LocalOss } from '../../src/testing/index.js';
-import { rejectionOf, useLocalOss } from '../oss/helpers.js';
+import { rejectionOf } from '../support/settlement.js';
+import { useLocalOss } from '../support/local-oss.js';
 import { errorCode, sendSigned } from './helpers.js';
 
 const oss = useLocalOss();

@@ -1,7 +1,8 @@
 import { inspect } from 'node:util';
 import OSS from 'ali-oss';
 import { describe, expect, it } from 'vitest';
-import { rejectionOf, useLocalOss } from '../oss/helpers.js';
+import { rejectionOf } from '../support/settlement.js';
+import { useLocalOss } from '../support/local-oss.js';
 import { errorCode, send, sendSigned, signedHeaders } from './helpers.js';
 
 const oss = useLocalOss();

@@ -1,7 +1,8 @@
 import type OSS from 'ali-oss';
 import { describe, expect, it, vi } from 'vitest';
 import type { LocalOss } from '../../src/testing/index.js';
-import { rejectionOf, useLocalOss } from '../oss/helpers.js';
+import { rejectionOf } from '../support/settlement.js';
+import { useLocalOss } from '../support/local-oss.js';
 import { errorCode, sendSigned, type PlainResponse } from './helpers.js';
 
 const oss = useLocalOss();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Readable } from 'node:stream';
 import { withHeartbeat } from '../../src/index.js';
-import { nextTick } from '../helpers.js';
+import { nextTick } from '../support/fake-clock.js';
 
 /** A source that produces `total` chunks on demand and counts how many it was asked for. */
 function counted(total: number): Readable & { produced: () => number } {

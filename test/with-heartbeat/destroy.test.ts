@@ -3,7 +3,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { ReadableStream } from 'node:stream/web';
 import { withHeartbeat } from '../../src/index.js';
-import { nextTick } from '../helpers.js';
+import { nextTick } from '../support/fake-clock.js';
 
 describe('errors and destroy propagate', () => {
   it("the source's error destroys the wrapper with that same error object", async () => {

@@ -3,7 +3,8 @@ import { PassThrough, Readable } from 'node:stream';
 import { ReadableStream } from 'node:stream/web';
 import { text } from 'node:stream/consumers';
 import { withHeartbeat, type HeartbeatSource } from '../../src/index.js';
-import { joined, record, useFakeClock } from '../helpers.js';
+import { joined, record } from '../support/recording.js';
+import { useFakeClock } from '../support/fake-clock.js';
 
 useFakeClock();
 

@@ -1,9 +1,10 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ABORT_CHECK_MS } from '../../../src/oss/append/appender.js';
 import { AppendAbortedError, appendStream } from '../../../src/oss/index.js';
-import { useFakeClock } from '../../helpers.js';
-import { fakeOss } from './fake-oss.js';
-import { KEY, logSource, runOn, runUntil, startRun } from './helpers.js';
+import { useFakeClock } from '../../support/fake-clock.js';
+import { fakeOss } from '../../support/fake-oss.js';
+import { KEY, runOn, runUntil, startRun } from './helpers.js';
+import { logSource } from '../../support/sources.js';
 
 useFakeClock();
 

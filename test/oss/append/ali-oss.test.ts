@@ -2,8 +2,9 @@ import { Readable } from 'node:stream';
 import OSS from 'ali-oss';
 import { describe, expect, it, vi } from 'vitest';
 import { appendStream, ObjectExistsError, ObjectNotAppendableError } from '../../../src/oss/index.js';
-import { useLocalOss, WAIT } from '../helpers.js';
-import { KEY, logSource } from './helpers.js';
+import { useLocalOss, WAIT } from '../../support/local-oss.js';
+import { KEY } from './helpers.js';
+import { logSource } from '../../support/sources.js';
 
 const oss = useLocalOss();
 /** Short enough that the tests take no time, long enough that a batch gathers lines. */

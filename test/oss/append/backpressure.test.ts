@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { appendStream } from '../../../src/oss/index.js';
-import { useFakeClock } from '../../helpers.js';
-import { observeSettlement } from '../../reliability/helpers.js';
-import { fakeOss } from './fake-oss.js';
+import { useFakeClock } from '../../support/fake-clock.js';
+import { observeSettlement } from '../../support/settlement.js';
+import { fakeOss } from '../../support/fake-oss.js';
 import { runUntil } from './helpers.js';
 
 useFakeClock();

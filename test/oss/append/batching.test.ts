@@ -1,9 +1,10 @@
 import { Duplex, PassThrough, Readable } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { appendStream } from '../../../src/oss/index.js';
-import { useFakeClock } from '../../helpers.js';
-import { fakeOss } from './fake-oss.js';
-import { KEY, logSource, runUntil, startRun } from './helpers.js';
+import { useFakeClock } from '../../support/fake-clock.js';
+import { fakeOss } from '../../support/fake-oss.js';
+import { KEY, runUntil, startRun } from './helpers.js';
+import { logSource } from '../../support/sources.js';
 
 useFakeClock();
 

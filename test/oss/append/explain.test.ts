@@ -7,8 +7,8 @@ import {
   type AppendAccount,
   type UploadErrorKind,
 } from '../../../src/oss/index.js';
-import { useFakeClock } from '../../helpers.js';
-import { fakeOss, ossAnswer } from './fake-oss.js';
+import { useFakeClock } from '../../support/fake-clock.js';
+import { fakeOss, ossAnswer } from '../../support/fake-oss.js';
 import { KEY, runOn, runUntil } from './helpers.js';
 
 useFakeClock();

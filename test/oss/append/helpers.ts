@@ -1,15 +1,11 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { vi } from 'vitest';
 import { appendStream, type AppendStreamOptions, type AppendStreamResult } from '../../../src/oss/index.js';
-import { observeSettlement, type Settlement } from '../../reliability/helpers.js';
-import { fakeOss, type FakeOssOptions, type FakeRequest } from './fake-oss.js';
+import { observeSettlement, type Settlement } from '../../support/settlement.js';
+import { fakeOss, type FakeOssOptions, type FakeRequest } from '../../support/fake-oss.js';
+import { logSource } from '../../support/sources.js';
 
 export const KEY = 'logs/build-42.log';
-
-/** A source a build runner pushes log chunks into. */
-export function logSource(): Readable {
-  return new Readable({ read() {} });
-}
 
 export interface Run {
   fake: ReturnType<typeof fakeOss>;

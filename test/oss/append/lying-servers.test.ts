@@ -4,8 +4,9 @@ import { describe, expect } from 'vitest';
 import { appendAccountOf, appendStream, type AppendStreamOptions, type AppendStreamResult } from '../../../src/oss/index.js';
 import type { LocalOss } from '../../../src/testing/index.js';
 import { startScriptedOss, type GarbledHeader, type Lie, type LieRule, type ScriptedLie, type ScriptedOss } from '../../support/scripted-oss.js';
-import { itWithOss as it, muteUrllibWarnings, type LocalOssKit } from '../helpers.js';
-import { KEY, logSource } from './helpers.js';
+import { itWithOss as it, muteUrllibWarnings, type LocalOssKit } from '../../support/local-oss.js';
+import { KEY } from './helpers.js';
+import { logSource } from '../../support/sources.js';
 
 // The rule proven here: appendStream resolves only when OSS itself confirmed every byte (an answer with
 // x-oss-request-id, a numeric x-oss-next-append-position equal to the expected length and a numeric

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ABORT_CHECK_MS } from '../../../src/oss/append/appender.js';
 import { AppendConflictError, LogCompleteError } from '../../../src/oss/index.js';
-import { useFakeClock } from '../../helpers.js';
-import { fakeOss, type FakeOssOptions } from './fake-oss.js';
+import { useFakeClock } from '../../support/fake-clock.js';
+import { fakeOss, type FakeOssOptions } from '../../support/fake-oss.js';
 import { KEY, runOn, runUntil, startRun } from './helpers.js';
 
 useFakeClock();

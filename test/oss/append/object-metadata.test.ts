@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { useFakeClock } from '../../helpers.js';
-import { fakeOss } from './fake-oss.js';
+import { useFakeClock } from '../../support/fake-clock.js';
+import { fakeOss } from '../../support/fake-oss.js';
 import { KEY, runOn, runUntil, startRun } from './helpers.js';
 
 useFakeClock();

@@ -2,8 +2,9 @@ import { constants } from 'node:buffer';
 import type OSS from 'ali-oss';
 import { describe, expect, it } from 'vitest';
 import { appendStream, type AppendStreamOptions } from '../../../src/oss/index.js';
-import { fakeOss } from './fake-oss.js';
-import { KEY, logSource } from './helpers.js';
+import { fakeOss } from '../../support/fake-oss.js';
+import { KEY } from './helpers.js';
+import { logSource } from '../../support/sources.js';
 
 type Row = [what: string, options: unknown, errorClass: ErrorConstructor, message: string];
 

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { explainUploadError, ProgressCallbackError, type AppendProgress } from '../../../src/oss/index.js';
-import { useFakeClock } from '../../helpers.js';
-import { fakeOss } from './fake-oss.js';
+import { useFakeClock } from '../../support/fake-clock.js';
+import { fakeOss } from '../../support/fake-oss.js';
 import { KEY, runOn, runUntil, startRun } from './helpers.js';
 
 useFakeClock();

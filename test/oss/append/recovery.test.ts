@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import type OSS from 'ali-oss';
 import { describe, expect, it, vi } from 'vitest';
 import { AppendConflictError, ObjectNotAppendableError } from '../../../src/oss/index.js';
-import { useFakeClock } from '../../helpers.js';
-import type { Fault } from './fake-oss.js';
+import { useFakeClock } from '../../support/fake-clock.js';
+import type { Fault } from '../../support/fake-oss.js';
 import { KEY, runUntil, startRun } from './helpers.js';
 
 useFakeClock();

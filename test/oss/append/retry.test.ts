@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AppendGaveUpError, AppendRefusedError } from '../../../src/oss/index.js';
-import { useFakeClock } from '../../helpers.js';
+import { useFakeClock } from '../../support/fake-clock.js';
 import { KEY, runUntil, startRun } from './helpers.js';
 
 useFakeClock();

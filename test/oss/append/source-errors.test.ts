@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { appendStream, explainUploadError } from '../../../src/oss/index.js';
-import { useFakeClock } from '../../helpers.js';
-import { observeSettlement } from '../../reliability/helpers.js';
-import { fakeOss } from './fake-oss.js';
+import { useFakeClock } from '../../support/fake-clock.js';
+import { observeSettlement } from '../../support/settlement.js';
+import { fakeOss } from '../../support/fake-oss.js';
 import { KEY, runUntil, startRun } from './helpers.js';
 
 useFakeClock();

@@ -10,10 +10,11 @@ import {
   ObjectTooLargeError,
   ResumeMismatchError,
 } from '../../../src/oss/index.js';
-import { useFakeClock } from '../../helpers.js';
-import { observeSettlement } from '../../reliability/helpers.js';
-import { fakeOss, ossAnswer } from './fake-oss.js';
-import { KEY, logSource, runOn, runUntil, startRun } from './helpers.js';
+import { useFakeClock } from '../../support/fake-clock.js';
+import { observeSettlement } from '../../support/settlement.js';
+import { fakeOss, ossAnswer } from '../../support/fake-oss.js';
+import { KEY, runOn, runUntil, startRun } from './helpers.js';
+import { logSource } from '../../support/sources.js';
 
 useFakeClock();
 

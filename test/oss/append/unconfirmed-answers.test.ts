@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { AppendGaveUpError, appendAccountOf, NotOssAnswerError, OSS_ERROR_OUTCOMES } from '../../../src/oss/index.js';
-import { useFakeClock } from '../../helpers.js';
-import type { Fault } from './fake-oss.js';
+import { useFakeClock } from '../../support/fake-clock.js';
+import type { Fault } from '../../support/fake-oss.js';
 import { KEY, runUntil, startRun, type Run } from './helpers.js';
 
 useFakeClock();

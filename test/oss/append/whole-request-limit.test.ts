@@ -1,7 +1,9 @@
 import { describe, expect } from 'vitest';
 import { appendStream, explainUploadError, putStreamWithHeartbeat } from '../../../src/oss/index.js';
-import { startGateway, type GatewayOptions } from '../gateways.js';
-import { itWithOss as it, muteUrllibWarnings, paced, rejectionOf } from '../helpers.js';
+import { startGateway, type GatewayOptions } from '../../support/gateways.js';
+import { itWithOss as it, muteUrllibWarnings } from '../../support/local-oss.js';
+import { paced } from '../../support/sources.js';
+import { rejectionOf } from '../../support/settlement.js';
 
 // The README's "which mode" table: no heartbeat beats a limit on the whole request, short appends do.
 muteUrllibWarnings();

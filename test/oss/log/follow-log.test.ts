@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { followLog, FollowLogError, type FollowLogOptions, type LogFollower } from '../../../src/oss/index.js';
-import { useFakeClock } from '../../helpers.js';
-import { fakeOss, type FakeOssOptions } from '../append/fake-oss.js';
+import { useFakeClock } from '../../support/fake-clock.js';
+import { fakeOss, type FakeOssOptions } from '../../support/fake-oss.js';
 
 useFakeClock();
 

@@ -1,7 +1,5 @@
-import { Readable } from 'node:stream';
-import { setTimeout as sleep } from 'node:timers/promises';
+// A local OSS server per test with clients closed after it (useLocalOss, itWithOss), WAIT for vi.waitFor, urllib's warnings muted.
 import type { Agent } from 'node:http';
-import { inspect } from 'node:util';
 import type OSS from 'ali-oss';
 import { afterEach, it } from 'vitest';
 import { createOssClient, type OssClientOptions } from '../../src/oss/index.js';
@@ -73,38 +71,6 @@ export const itWithOss = it.extend<{ oss: LocalOssKit }>({
     await kit.cleanUp();
   },
 });
-
-/** A source that sends `first`, then nothing: a build step that has gone quiet. */
-export function silentAfter(first: string): Readable {
-  const source = new Readable({ read() {} });
-  source.push(first);
-  return source;
-}
-
-/** Yields each chunk after a silence, the first one included: `pauseMs` each time, or the one at the chunk's index. */
-export async function* paced(chunks: Uint8Array[], pauseMs: number | readonly number[]): AsyncGenerator<Uint8Array> {
-  for (const [index, chunk] of chunks.entries()) {
-    await sleep(typeof pauseMs === 'number' ? pauseMs : pauseMs[index]);
-    yield chunk;
-  }
-}
-
-/**
- * The rejection of `promise`, or a failure if it resolved. A resolved value that can be closed or destroyed
- * (a server started by mistake) is, first, so it does not outlive the test.
- */
-export async function rejectionOf(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
-  let result: unknown;
-  try {
-    result = await promise;
-  } catch (error) {
-    return error as Error & Record<string, unknown>;
-  }
-  const resource = result as { close?(): unknown; destroy?(): unknown } | undefined;
-  await resource?.close?.();
-  resource?.destroy?.();
-  throw new Error(`expected a rejection, got ${inspect(result, { depth: 0 })}`);
-}
 
 // Symbol.for: each test file loads this module afresh, and must not wrap console.warn again.
 const URLLIB_MUTED = Symbol.for('heartbeat-readable.test.urllibMuted');

@@ -1,3 +1,4 @@
+// An in-memory fake ali-oss client for appendStream and followLog on fake timers, with faults scripted per request.
 import { createHash } from 'node:crypto';
 import type OSS from 'ali-oss';
 import { crc64 } from 'crc64-ecma182.js';

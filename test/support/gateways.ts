@@ -1,5 +1,6 @@
+// Gateways between a client and the local OSS that impose a proxy's limits (idle body, whole request) and answer as HAProxy, Varnish, Squid or Caddy do.
 import { createServer } from 'node:http';
-import { closeServer, forwardRequest, listenOnLoopback, relayAnswer } from '../support/forward.js';
+import { closeServer, forwardRequest, listenOnLoopback, relayAnswer } from './forward.js';
 
 export interface GatewayOptions {
   /** Once a request body has been silent this long, answer `status` in the upstream's place, as HAProxy (504) and Varnish (503) do. */

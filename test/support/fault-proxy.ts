@@ -1,3 +1,4 @@
+// A TCP proxy in front of a server that resets connections, reads slowly or holds answers back: faults on the wire.
 import { once } from 'node:events';
 import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 
