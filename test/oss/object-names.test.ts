@@ -2,7 +2,9 @@ import OSS from 'ali-oss';
 import { describe, expect, it, vi } from 'vitest';
 import { putStreamWithHeartbeat } from '../../src/oss/index.js';
 import { brokenObjectNameRule, DOT_SEGMENT_RULE } from '../../src/internal/names.js';
-import { muteUrllibWarnings, paced, rejectionOf, useLocalOss } from './helpers.js';
+import { muteUrllibWarnings, useLocalOss } from '../support/local-oss.js';
+import { paced } from '../support/sources.js';
+import { rejectionOf } from '../support/settlement.js';
 
 const oss = useLocalOss();
 muteUrllibWarnings();
