@@ -2,8 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { describe, expect, vi } from 'vitest';
 import { INTERRUPT_GRACE_MS } from '../../src/cli/usage.js';
 import type { LocalOss } from '../../src/testing/index.js';
-import { itWithOss as it, WAIT } from '../oss/helpers.js';
-import { holds, ossEnv, runCli, type CliRun } from './helpers.js';
+import { itWithOss as it, WAIT } from '../support/local-oss.js';
+import { holds, ossEnv, runCli, type CliRun } from '../support/cli.js';
 
 /** From now on OSS takes every request and never answers: a black hole (a hung proxy, a dead route). */
 function blackHole(local: LocalOss): () => Promise<void> {

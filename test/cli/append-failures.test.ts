@@ -1,7 +1,7 @@
 import OSS from 'ali-oss';
 import { describe, expect, it } from 'vitest';
-import { muteUrllibWarnings, useLocalOss } from '../oss/helpers.js';
-import { holds, ossEnv, runInProcess } from './helpers.js';
+import { muteUrllibWarnings, useLocalOss } from '../support/local-oss.js';
+import { holds, ossEnv, runInProcess } from '../support/cli.js';
 
 muteUrllibWarnings();
 const oss = useLocalOss();

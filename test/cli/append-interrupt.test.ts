@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
-import { muteUrllibWarnings, useLocalOss, WAIT } from '../oss/helpers.js';
-import { holds, ossEnv, runInProcess } from './helpers.js';
+import { muteUrllibWarnings, useLocalOss, WAIT } from '../support/local-oss.js';
+import { holds, ossEnv, runInProcess } from '../support/cli.js';
 
 muteUrllibWarnings();
 const oss = useLocalOss();

@@ -1,7 +1,7 @@
 import OSS from 'ali-oss';
 import { describe, expect, vi } from 'vitest';
-import { itWithOss as it } from '../oss/helpers.js';
-import { holds, ossEnv, runCli, type CliRun } from './helpers.js';
+import { itWithOss as it } from '../support/local-oss.js';
+import { holds, ossEnv, runCli, type CliRun } from '../support/cli.js';
 
 function running({ child }: CliRun): boolean {
   return child.exitCode === null && child.signalCode === null;

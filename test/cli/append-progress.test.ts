@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
 import { AppendStatus } from '../../src/cli/append-progress.js';
 import { CLEAR_LINE } from '../../src/cli/status-line.js';
-import { useFakeClock } from '../helpers.js';
-import { muteUrllibWarnings, useLocalOss } from '../oss/helpers.js';
-import { holds, ossEnv, runInProcess } from './helpers.js';
+import { useFakeClock } from '../support/fake-clock.js';
+import { muteUrllibWarnings, useLocalOss } from '../support/local-oss.js';
+import { holds, ossEnv, runInProcess } from '../support/cli.js';
 
 describe("AppendStatus follows appendStream's onProgress reports", () => {
   useFakeClock();

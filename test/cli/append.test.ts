@@ -3,8 +3,8 @@ import { PassThrough } from 'node:stream';
 import OSS from 'ali-oss';
 import { describe, expect, vi } from 'vitest';
 import type { LocalOss } from '../../src/testing/index.js';
-import { itWithOss as it, muteUrllibWarnings, WAIT } from '../oss/helpers.js';
-import { holds, ossEnv, runInProcess } from './helpers.js';
+import { itWithOss as it, muteUrllibWarnings, WAIT } from '../support/local-oss.js';
+import { holds, ossEnv, runInProcess } from '../support/cli.js';
 
 muteUrllibWarnings();
 /** Short enough that a test takes no time, long enough that a batch gathers what is written at once. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { refusingEndpoint, runCli, runShell } from './helpers.js';
+import { refusingEndpoint, runCli, runShell } from '../support/cli.js';
 
 // The statuses as a shell sees them; signals (130, 143) are in interrupt.test.ts, 0 with --tee in tee.test.ts.
 // Side by side: most of each test is waiting on a process.

@@ -17,8 +17,8 @@ import {
 import type { AppendErrorKind } from '../../src/oss/append/explain.js';
 import { attachUploadContext, type UploadContext } from '../../src/oss/upload-context.js';
 import type { LocalOss } from '../../src/testing/index.js';
-import { muteUrllibWarnings, useLocalOss, WAIT } from '../oss/helpers.js';
-import { bodyStarted, ossEnv, refusingEndpoint, runInProcess } from './helpers.js';
+import { muteUrllibWarnings, useLocalOss, WAIT } from '../support/local-oss.js';
+import { bodyStarted, ossEnv, refusingEndpoint, runInProcess } from '../support/cli.js';
 
 muteUrllibWarnings();
 const oss = useLocalOss();

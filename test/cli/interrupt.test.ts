@@ -1,8 +1,8 @@
 import { describe, expect, vi } from 'vitest';
 import type { LocalOss } from '../../src/testing/index.js';
-import { itWithOss as it, muteUrllibWarnings, WAIT, type LocalOssKit } from '../oss/helpers.js';
-import { startFaultProxy, type FaultProxy } from '../reliability/fault-proxy.js';
-import { bodyStarted, ossEnv, runCli, runInProcess, runShell } from './helpers.js';
+import { itWithOss as it, muteUrllibWarnings, WAIT, type LocalOssKit } from '../support/local-oss.js';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy.js';
+import { bodyStarted, ossEnv, runCli, runInProcess, runShell } from '../support/cli.js';
 
 // Side by side: each test has a server of its own, and most of each is waiting on a process or a signal.
 muteUrllibWarnings();

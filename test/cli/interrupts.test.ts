@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
 import { watchInterrupts } from '../../src/cli/interrupts.js';
-import { useFakeClock } from '../helpers.js';
+import { useFakeClock } from '../support/fake-clock.js';
 
 describe('watchInterrupts, on a fake clock', () => {
   useFakeClock();

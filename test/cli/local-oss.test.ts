@@ -3,8 +3,8 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it, vi } from 'vitest';
 import { LOCAL_OSS_USAGE, runHeartbeatLocalOss } from '../../src/cli/local-oss.js';
 import { runHeartbeatTail } from '../../src/cli/tail.js';
-import { muteUrllibWarnings, WAIT } from '../oss/helpers.js';
-import { expectUsageError, runCli, runInProcess, runShell, type CliRun, type InProcessRun } from './helpers.js';
+import { muteUrllibWarnings, WAIT } from '../support/local-oss.js';
+import { expectUsageError, runCli, runInProcess, runShell, type CliRun, type InProcessRun } from '../support/cli.js';
 
 muteUrllibWarnings();
 

@@ -4,8 +4,8 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { secretsOf } from '../../src/cli/secrets.js';
 import { createOssClient } from '../../src/oss/index.js';
 import { startLocalOss } from '../../src/testing/index.js';
-import { muteUrllibWarnings } from '../oss/helpers.js';
-import { bodyStarted, refusingEndpoint, runCli, runInProcess, type Input, type Printed } from './helpers.js';
+import { muteUrllibWarnings } from '../support/local-oss.js';
+import { bodyStarted, refusingEndpoint, runCli, runInProcess, type Input, type Printed } from '../support/cli.js';
 
 /*
  * No value equal to, or holding, a configured secret or token is ever printed, in any case, on any path.

@@ -1,7 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
 import { CLEAR_LINE, startStatusLine } from '../../src/cli/status-line.js';
-import { sink, useFakeClock } from '../helpers.js';
-import { runInProcess } from './helpers.js';
+import { sink } from '../support/recording.js';
+import { useFakeClock } from '../support/fake-clock.js';
+import { runInProcess } from '../support/cli.js';
 
 describe('the status line, on a fake clock', () => {
   useFakeClock();

@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { describe, expect, vi } from 'vitest';
 import { appendStream } from '../../src/oss/index.js';
-import { itWithOss as it, muteUrllibWarnings } from '../oss/helpers.js';
-import { ossEnv, runCli, runShell, type CliRun } from './helpers.js';
+import { itWithOss as it, muteUrllibWarnings } from '../support/local-oss.js';
+import { ossEnv, runCli, runShell, type CliRun } from '../support/cli.js';
 
 // heartbeat-tail as a user runs it: a real process ($TAIL, from source) against startLocalOss, while this
 // process writes the log with appendStream. Side by side: each test has a server of its own.

@@ -5,8 +5,8 @@ import { describe, expect, it as plainIt, vi } from 'vitest';
 import { runHeartbeatTail, TAIL_FLAGS, TAIL_USAGE } from '../../src/cli/tail.js';
 import { appendStream } from '../../src/oss/index.js';
 import type { LocalOss } from '../../src/testing/index.js';
-import { itWithOss as it, muteUrllibWarnings, WAIT, type LocalOssKit } from '../oss/helpers.js';
-import { expectUsageError, ossEnv, runInProcess, type InProcessRun } from './helpers.js';
+import { itWithOss as it, muteUrllibWarnings, WAIT, type LocalOssKit } from '../support/local-oss.js';
+import { expectUsageError, ossEnv, runInProcess, type InProcessRun } from '../support/cli.js';
 
 // heartbeat-tail in this process (runHeartbeatTail) against startLocalOss, polling every 50 ms: each test has
 // a server of its own, and most of each is waiting on a writer or a poll.

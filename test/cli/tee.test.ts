@@ -2,8 +2,8 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { teeTo } from '../../src/cli/tee.js';
-import { sink } from '../helpers.js';
-import { runShell } from './helpers.js';
+import { sink } from '../support/recording.js';
+import { runShell } from '../support/cli.js';
 
 const CHUNKS = ['one\n', 'two\n', 'three\n', 'four\n'].map((text) => Buffer.from(text));
 

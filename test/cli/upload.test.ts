@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import type { LocalOss } from '../../src/testing/index.js';
-import { useLocalOss } from '../oss/helpers.js';
-import { bodyStarted, ossEnv, runInProcess } from './helpers.js';
+import { useLocalOss } from '../support/local-oss.js';
+import { bodyStarted, ossEnv, runInProcess } from '../support/cli.js';
 
 const oss = useLocalOss();
 const server = (idleLimitMs: number): Promise<LocalOss> => oss.start({ idleLimitMs });

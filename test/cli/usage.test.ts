@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommand } from '../../src/cli/arguments.js';
 import { FLAGS, USAGE } from '../../src/cli/usage.js';
-import { runInProcess } from './helpers.js';
+import { runInProcess } from '../support/cli.js';
 
 // Credentials of real length (key IDs 24 characters, secrets 30): a shorter one is searched for only as a whole value.
 const KEY_ID = 'LTAI5tUsAgEtEsTkEyId0001';

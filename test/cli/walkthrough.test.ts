@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, rmSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { runShell } from './helpers.js';
+import { runShell } from '../support/cli.js';
 
 /*
  * The README's two-terminal walkthrough with heartbeat-local-oss, run verbatim (readme.test.ts checks that each of

@@ -5,9 +5,9 @@ import { describe, expect, vi } from 'vitest';
 import { appendStream, followLog, type FollowLogError, type LogFollower } from '../../../src/oss/index.js';
 import type { LocalOss } from '../../../src/testing/index.js';
 import { errorXml } from '../../../src/testing/local-oss/errors.js';
-import { holds, ossEnv, runCli } from '../../cli/helpers.js';
+import { holds, ossEnv, runCli } from '../../support/cli.js';
 import { closeServer, forwardRequest, listenOnLoopback, relayAnswer } from '../../support/forward.js';
-import { itWithOss as it, muteUrllibWarnings, WAIT, type LocalOssKit } from '../helpers.js';
+import { itWithOss as it, muteUrllibWarnings, WAIT, type LocalOssKit } from '../../support/local-oss.js';
 
 // Real ali-oss, a writer and a follower against startLocalOss, with small intervals: the whole path in real time.
 muteUrllibWarnings();

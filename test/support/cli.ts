@@ -1,3 +1,4 @@
+// Running heartbeat-put, heartbeat-tail and heartbeat-local-oss in this process or a real one, with the environment (ossEnv) and waits (holds, bodyStarted) their tests use.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
