@@ -108,6 +108,25 @@ function fastSource(size: number): { source: Readable & { pauses: number }; inpu
   return { source, input };
 }
 
+/**
+ * Faults injected once half the input has reached the server, each one action on the upload: the server sees the
+ * request aborted and keeps nothing.
+ */
+const MID_BODY: { fault: string; outcome: UploadErrorKind; rejectsWith: keyof typeof REJECTIONS; act(upload: Upload): void }[] = [
+  { fault: 'the source errors mid-body', outcome: 'source-error', rejectsWith: 'the source error', act: ({ source }) => source.destroy(sourceError) },
+  // withHeartbeat turns a source that closes without ending into ERR_STREAM_PREMATURE_CLOSE.
+  { fault: 'the source is destroyed (no error) mid-body', outcome: 'source-error', rejectsWith: "the source's premature close", act: ({ source }) => source.destroy() },
+  // Destroyed without an error: its owner cancelled it, as an abort does.
+  { fault: 'the wrapper is destroyed mid-upload', outcome: 'aborted', rejectsWith: 'an AbortError saying the body was destroyed', act: ({ wrapper }) => wrapper.destroy() },
+  { fault: 'the wrapper is destroyed with an error mid-upload', outcome: 'source-error', rejectsWith: 'the source error', act: ({ wrapper }) => wrapper.destroy(sourceError) },
+  {
+    fault: 'the signal aborts mid-upload',
+    outcome: 'aborted',
+    rejectsWith: 'an AbortError caused by the reason, the body not all sent',
+    act: ({ controller }) => controller.abort(abortReason),
+  },
+];
+
 const cases: FaultCase[] = [
   {
     fault: 'the source errors before its first byte',
@@ -123,16 +142,18 @@ const cases: FaultCase[] = [
       expect(proxy.stats().bodyBytes).toBe(0);
     },
   },
-  {
-    fault: 'the source errors mid-body',
-    outcome: 'source-error',
-    rejectsWith: 'the source error',
-    server: { stored: 0, idleClosed: 0, aborted: 1 },
-    async inject(upload) {
-      await midBody(upload);
-      upload.source.destroy(sourceError);
-    },
-  },
+  ...MID_BODY.map(
+    ({ fault, outcome, rejectsWith, act }): FaultCase => ({
+      fault,
+      outcome,
+      rejectsWith,
+      server: { stored: 0, idleClosed: 0, aborted: 1 },
+      async inject(upload) {
+        await midBody(upload);
+        act(upload);
+      },
+    }),
+  ),
   {
     fault: 'the source errors after its last chunk, before its end',
     outcome: 'source-error',
@@ -142,48 +163,6 @@ const cases: FaultCase[] = [
       source.push(input);
       await bodyReached(proxy, input.length);
       source.destroy(sourceError);
-    },
-  },
-  {
-    fault: 'the source is destroyed (no error) mid-body',
-    // withHeartbeat turns a source that closes without ending into ERR_STREAM_PREMATURE_CLOSE.
-    outcome: 'source-error',
-    rejectsWith: "the source's premature close",
-    server: { stored: 0, idleClosed: 0, aborted: 1 },
-    async inject(upload) {
-      await midBody(upload);
-      upload.source.destroy();
-    },
-  },
-  {
-    fault: 'the wrapper is destroyed mid-upload',
-    // Destroyed without an error: its owner cancelled it, as an abort does.
-    outcome: 'aborted',
-    rejectsWith: 'an AbortError saying the body was destroyed',
-    server: { stored: 0, idleClosed: 0, aborted: 1 },
-    async inject(upload) {
-      await midBody(upload);
-      upload.wrapper.destroy();
-    },
-  },
-  {
-    fault: 'the wrapper is destroyed with an error mid-upload',
-    outcome: 'source-error',
-    rejectsWith: 'the source error',
-    server: { stored: 0, idleClosed: 0, aborted: 1 },
-    async inject(upload) {
-      await midBody(upload);
-      upload.wrapper.destroy(sourceError);
-    },
-  },
-  {
-    fault: 'the signal aborts mid-upload',
-    outcome: 'aborted',
-    rejectsWith: 'an AbortError caused by the reason, the body not all sent',
-    server: { stored: 0, idleClosed: 0, aborted: 1 },
-    async inject(upload) {
-      await midBody(upload);
-      upload.controller.abort(abortReason);
     },
   },
   {
