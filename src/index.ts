@@ -1,3 +1,10 @@
 export { HeartbeatReadable, type HeartbeatInfo } from './heartbeat-readable.js';
 export { withHeartbeat, type HeartbeatSource } from './with-heartbeat.js';
-export { IDLE_LIMITS, type HeartbeatOptions, type HeartbeatTimers } from './options.js';
+export {
+  IDLE_LIMITS,
+  maxHeartbeatAfterMs,
+  resolveHeartbeatOptions,
+  type HeartbeatOptions,
+  type HeartbeatTimers,
+  type ResolvedHeartbeatOptions,
+} from './options.js';

@@ -37,6 +37,10 @@ export interface HeartbeatOptions extends ReadableOptions {
 }
 
 export interface ResolvedHeartbeatOptions {
+  /** idleLimitMs, its default applied. */
+  idleLimitMs: number;
+  /** heartbeatAfterMs as given, or its default for idleLimitMs. */
+  heartbeatAfterMs: number;
   /** heartbeatAfterMs in whole milliseconds, rounded up: fake clocks drop fractions, and a filler is never early. */
   afterMs: number;
   /** How finely the timer follows flowing data: a filler may come up to this much later than afterMs. */
@@ -93,7 +97,10 @@ function resolveTimers(value: unknown): HeartbeatTimers | undefined {
   return value as HeartbeatTimers;
 }
 
-/** Validates every heartbeat option, throwing synchronously with a message that names it. */
+/**
+ * Every heartbeat option checked and its default applied, as a HeartbeatReadable would take them; throws
+ * synchronously a TypeError or RangeError that names the option (its `option`) and carries a `code`.
+ */
 export function resolveHeartbeatOptions(options: HeartbeatOptions | undefined): ResolvedHeartbeatOptions {
   assertOptionsObject('options', options);
   const { idleLimitMs = IDLE_LIMITS.oss, heartbeatAfterMs, filler, utf8Safe = true, timers } = options ?? {};
@@ -119,6 +126,8 @@ export function resolveHeartbeatOptions(options: HeartbeatOptions | undefined): 
   }
   assertBoolean('utf8Safe', utf8Safe);
   return {
+    idleLimitMs,
+    heartbeatAfterMs: resolvedAfterMs,
     afterMs,
     stepMs: stepFor(afterMs),
     filler: resolveFiller(filler, utf8Safe),

@@ -46,12 +46,27 @@ export async function appendUpload(upload: Upload, settings: AppendSettings): Pr
   const { command, voice, client, interrupts } = upload;
   const progress = new AppendStatus();
   const input = inputOf(upload);
-  // What appendStream reads: an interrupt ends it, and what was read before is appended.
-  const feed = new PassThrough();
+  // What appendStream reads: an interrupt ends it with an error once what was read before has been taken, so
+  // appendStream appends all of it and then marks the log incomplete: its followers learn the build was cut short.
+  let interrupted: Error | undefined;
+  const feed = new PassThrough({
+    flush(done) {
+      if (interrupted === undefined) return done();
+      const failOnceTaken = (): void => {
+        if (this.readableLength > 0) return;
+        this.off('data', failOnceTaken);
+        done(interrupted);
+      };
+      // A 'data' listener does not resume a feed that appendStream paused: it fails once the reader took the rest.
+      this.on('data', failOnceTaken);
+      failOnceTaken();
+    },
+  });
   input.pipe(feed);
   input.once('error', (error) => feed.destroy(error));
   interrupts.windDownFirst(() => {
     input.unpipe(feed);
+    interrupted = new Error(`interrupted by ${interrupts.by}`);
     feed.end();
   }, INTERRUPT_GRACE_MS);
   const status = showStatus(upload, { mode: 'append', progress });
@@ -92,7 +107,8 @@ export async function appendUpload(upload: Upload, settings: AppendSettings): Pr
     const account = appendAccountOf(error);
     const stored = account && accountOfRun(command.key, account, explanation.kind === 'append-conflict');
     if (interrupts.by) {
-      voice.say(`interrupted by ${interrupts.by}: ${stored ?? 'the upload was aborted'}`);
+      const readable = error === interrupted && account !== undefined && account.position !== 0 ? ' (everything up to the interrupt is readable)' : '';
+      voice.say(`interrupted by ${interrupts.by}: ${stored ?? 'the upload was aborted'}${readable}`);
       return SIGNAL_EXIT_CODES[interrupts.by];
     }
     const soFar = stored === undefined ? '' : ` So far, ${stored}.`;

@@ -1,3 +1,4 @@
+import { validateHeaderValue } from 'node:http';
 import type OSS from 'ali-oss';
 import { describeValue, invalidType, invalidValue } from './validation.js';
 import { brokenObjectNameRule } from './names.js';
@@ -49,4 +50,18 @@ export function assertObjectName(name: unknown): asserts name is string {
   if (typeof name !== 'string') throw invalidType('name', `name must be a non-empty string, got ${describeValue(name)}`);
   const broken = brokenObjectNameRule(name);
   if (broken !== undefined) throw invalidValue('name', `name must be ${broken}, got ${describeValue(name)}`);
+}
+
+/** The object's Content-Type, as ali-oss's `mime` takes it: one header value, or left out. */
+export function assertMime(mime: unknown): asserts mime is string | undefined {
+  if (mime === undefined) return;
+  const rule = 'a non-empty string such as "text/plain; charset=utf-8"';
+  if (typeof mime !== 'string') throw invalidType('mime', `mime must be ${rule}, got ${describeValue(mime)}`);
+  let valid = mime !== '';
+  try {
+    validateHeaderValue('Content-Type', mime);
+  } catch {
+    valid = false;
+  }
+  if (!valid) throw invalidValue('mime', `mime must be ${rule} with no control characters, got ${describeValue(mime)}`);
 }

@@ -111,12 +111,21 @@ function checkOssOptions(options: OssClientOptions, show: Show): void {
   }
 }
 
+/** createOssClient's options checked and its defaults applied: what it hands ali-oss, agents aside. */
+export interface ResolvedOssClientOptions {
+  /** The options for ali-oss, without undefined values, the endpoint as ali-oss takes it. */
+  ossOptions: Omit<OssClientOptions, 'maxUploadMs' | 'freeSocketTimeoutMs'>;
+  maxUploadMs: number;
+  freeSocketTimeoutMs: number;
+  /** ali-oss's timeout: the caller's own, or maxUploadMs. */
+  timeout: number;
+}
+
 /**
- * An ali-oss client whose timeouts let a long streaming upload live: ali-oss's defaults end it after
- * 60 s (urllib's response timer covers the whole upload) and old agents destroyed a socket idle for 30 s.
- * A caller's own `agent`, `httpsAgent` or `timeout` is kept as given.
+ * createOssClient's checks, run before it creates a client: the options checked and the defaults applied; throws a
+ * TypeError or RangeError that names the option (its `option`), carries a `code`, and never shows a credential.
  */
-export function createOssClient(options: OssClientOptions): OSS {
+export function resolveOssClientOptions(options: OssClientOptions): ResolvedOssClientOptions {
   if (options === undefined) throw invalidType('options', 'options must be an object, got undefined');
   assertOptionsObject('options', options);
   const {
@@ -134,12 +143,21 @@ export function createOssClient(options: OssClientOptions): OSS {
   checkOssOptions(ossOptions, show);
   const timeout = ossOptions.timeout === undefined ? maxUploadMs : timeoutMs(ossOptions.timeout, show);
   const endpoint = ossOptions.endpoint === undefined ? undefined : endpointText(ossOptions.endpoint, show);
+  // ali-oss merges options over its defaults: an undefined would replace one.
+  const given = { ...withoutUndefined(ossOptions), ...(endpoint !== undefined && { endpoint }) } as ResolvedOssClientOptions['ossOptions'];
+  return { ossOptions: given, maxUploadMs, freeSocketTimeoutMs, timeout };
+}
 
+/**
+ * An ali-oss client whose timeouts let a long streaming upload live: ali-oss's defaults end it after
+ * 60 s (urllib's response timer covers the whole upload) and old agents destroyed a socket idle for 30 s.
+ * A caller's own `agent`, `httpsAgent` or `timeout` is kept as given.
+ */
+export function createOssClient(options: OssClientOptions): OSS {
+  const { ossOptions, maxUploadMs, freeSocketTimeoutMs, timeout } = resolveOssClientOptions(options);
   const agentOptions = { keepAlive: true, timeout: maxUploadMs, freeSocketTimeout: freeSocketTimeoutMs };
   return new OSS({
-    // ali-oss merges options over its defaults: an undefined would replace one.
-    ...withoutUndefined(ossOptions),
-    ...(endpoint !== undefined && { endpoint }),
+    ...ossOptions,
     timeout,
     agent: ossOptions.agent ?? new Agent(agentOptions),
     httpsAgent: ossOptions.httpsAgent ?? new Agent.HttpsAgent(agentOptions),

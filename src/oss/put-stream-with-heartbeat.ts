@@ -7,7 +7,7 @@ import { handled } from './handled.js';
 import { markSourceError } from './source-errors.js';
 import { UnconfirmedSuccessError } from './unconfirmed-success-error.js';
 import { attachUploadContext, watchUpload } from './upload-context.js';
-import { assertClient, assertObjectName } from '../internal/oss-validation.js';
+import { assertClient, assertMime, assertObjectName } from '../internal/oss-validation.js';
 
 // @types/ali-oss marks timeout, mime, meta and callback as required; ali-oss needs none of them.
 // No contentLength, and no Content-Length header: fillers change the length, so the body is always sent chunked.
@@ -45,6 +45,24 @@ function assertChunked(putOptions: Record<string, unknown>): void {
   }
 }
 
+/**
+ * putStreamWithHeartbeat's options checked, as it checks them before it starts: throws a TypeError or RangeError
+ * that names the option (its `option`) and carries a `code`. `putOptions`: what goes on to ali-oss's putStream.
+ */
+export function resolvePutStreamWithHeartbeatOptions(options: PutStreamWithHeartbeatOptions | undefined): {
+  heartbeat: HeartbeatOptions | undefined;
+  signal: AbortSignal | undefined;
+  putOptions: Omit<PutStreamWithHeartbeatOptions, 'heartbeat' | 'signal'>;
+} {
+  assertOptionsObject('options', options);
+  const { heartbeat, signal, ...putOptions } = options ?? {};
+  assertOptionsObject('heartbeat', heartbeat);
+  assertChunked(putOptions);
+  assertSignal(signal);
+  assertMime(putOptions.mime);
+  return { heartbeat, signal, putOptions };
+}
+
 /** What only OSS sends with a PutObject success; a proxy answering in its place sends neither. */
 function confirmedByOss(result: OSS.PutObjectResult): boolean {
   const headers = (result.res?.headers ?? {}) as Record<string, unknown>;
@@ -74,11 +92,7 @@ async function runUpload(
 ): Promise<PutStreamWithHeartbeatResult> {
   assertClient(client, ['putStream']);
   assertObjectName(name);
-  assertOptionsObject('options', options);
-  const { heartbeat, signal, ...putOptions } = options;
-  assertOptionsObject('heartbeat', heartbeat);
-  assertChunked(putOptions);
-  assertSignal(signal);
+  const { heartbeat, signal, putOptions } = resolvePutStreamWithHeartbeatOptions(options);
   if (source instanceof HeartbeatReadable && heartbeat !== undefined) {
     throw invalidType('heartbeat', 'heartbeat options must be set where the HeartbeatReadable source was created, got both');
   }

@@ -10,7 +10,7 @@ import { ABORT_CHECK_MS, Appender, STEP_BYTES, type Batch } from './appender.js'
 import { Batcher } from './batcher.js';
 import { AppendAbortedError, AppendConflictError, ProgressCallbackError, type AppendAccount, type AppendStreamError } from './errors.js';
 import { attachAppendAccount } from './explain.js';
-import { resolveAppendOptions, type AppendStreamOptions } from './options.js';
+import { resolveAppendStreamOptions, type AppendStreamOptions } from './options.js';
 import { yieldToEventLoop } from '../retry.js';
 
 /** What appendStream stored: the account's counts, every byte of the source, and the log's marker. */
@@ -56,7 +56,7 @@ async function run(
   const tagged = (options as { markComplete?: unknown } | undefined)?.markComplete !== false;
   assertClient(client, ['append', 'head', ...(tagged ? (['getObjectTagging', 'putObjectTagging'] as const) : [])]);
   assertObjectName(name);
-  const { signal, onProgress, ...limits } = resolveAppendOptions(options);
+  const { signal, onProgress, ...limits } = resolveAppendStreamOptions(options);
   const input = toNodeReadable(source);
   let batcher: Batcher | undefined;
   /** The next batch, taken and prepared while the one before is in flight. */

@@ -5,7 +5,10 @@ export {
   DEFAULT_MAX_BUFFERED_BYTES,
   DEFAULT_REQUEST_TIMEOUT_MS,
   MAX_APPENDABLE_OBJECT_BYTES,
+  MOST_APPEND_BYTES,
+  resolveAppendStreamOptions,
   type AppendProgress,
+  type ResolvedAppendStreamOptions,
   type AppendStreamOptions,
 } from './options.js';
 export {

@@ -13,6 +13,7 @@ import {
   invalidType,
   invalidValue,
 } from '../../internal/validation.js';
+import { assertMime } from '../../internal/oss-validation.js';
 
 export { MAX_APPENDABLE_OBJECT_BYTES };
 
@@ -129,19 +130,6 @@ const OWN_HEADERS: Record<string, string> = {
   'content-type': 'pass the type as mime',
 };
 
-function assertMime(mime: unknown): asserts mime is string | undefined {
-  if (mime === undefined) return;
-  const rule = 'a non-empty string such as "text/plain; charset=utf-8"';
-  if (typeof mime !== 'string') throw invalidType('mime', `mime must be ${rule}, got ${describeValue(mime)}`);
-  let valid = mime !== '';
-  try {
-    validateHeaderValue('Content-Type', mime);
-  } catch {
-    valid = false;
-  }
-  if (!valid) throw invalidValue('mime', `mime must be ${rule} with no control characters, got ${describeValue(mime)}`);
-}
-
 function assertHeaders(headers: unknown): asserts headers is Record<string, string> | undefined {
   assertOptionsObject('headers', headers);
   for (const [name, value] of Object.entries(headers ?? {})) {
@@ -162,10 +150,14 @@ function assertHeaders(headers: unknown): asserts headers is Record<string, stri
   }
 }
 
-/** Validates every option, throwing a TypeError or RangeError that names the option and the value. */
-export function resolveAppendOptions(
-  options: unknown,
-): AppendConfig & { onProgress: ((progress: AppendProgress) => void) | undefined } {
+/** appendStream's options, checked and with their defaults applied. */
+export type ResolvedAppendStreamOptions = AppendConfig & { onProgress: ((progress: AppendProgress) => void) | undefined };
+
+/**
+ * appendStream's options checked and their defaults applied, as appendStream takes them; throws a TypeError or
+ * RangeError that names the option (its `option`) and the value, and carries a `code`.
+ */
+export function resolveAppendStreamOptions(options: AppendStreamOptions | undefined): ResolvedAppendStreamOptions {
   assertOptionsObject('options', options);
   const {
     maxAppendBytes = DEFAULT_MAX_APPEND_BYTES,

@@ -34,7 +34,7 @@ export interface FollowLogOptions {
   retry?: RetryOptions | undefined;
 }
 
-interface FollowConfig {
+export interface FollowConfig {
   start: number;
   pollIntervalMs: number;
   giveUpAfterMs: number | undefined;
@@ -43,7 +43,11 @@ interface FollowConfig {
   retry: RetryLimits;
 }
 
-function resolveFollowOptions(options: unknown): FollowConfig {
+/**
+ * followLog's options checked and their defaults applied, as followLog takes them; throws a TypeError or
+ * RangeError that names the option (its `option`) and carries a `code`.
+ */
+export function resolveFollowLogOptions(options: FollowLogOptions | undefined): FollowConfig {
   assertOptionsObject('options', options);
   const {
     start = 0,
@@ -363,5 +367,5 @@ export class LogFollower extends Readable {
 export function followLog(client: OSS, name: string, options: FollowLogOptions = {}): LogFollower {
   assertClient(client, ['get', 'getObjectTagging']);
   assertObjectName(name);
-  return new LogFollower(client, name, resolveFollowOptions(options));
+  return new LogFollower(client, name, resolveFollowLogOptions(options));
 }
