@@ -25,6 +25,20 @@ function outcome(stream: HeartbeatReadable): Promise<unknown> {
   );
 }
 
+/** A flowing stream on breakable timers, its outcome, and its `which` failing from now on. */
+function flowingOnFailing(which: keyof HeartbeatTimers): {
+  timers: ReturnType<typeof breakableTimers>;
+  stream: HeartbeatReadable;
+  ended: Promise<unknown>;
+} {
+  const timers = breakableTimers(which);
+  const stream = new HeartbeatReadable({ timers });
+  stream.resume();
+  const ended = outcome(stream);
+  timers.failing = true;
+  return { timers, stream, ended };
+}
+
 describe("a 'heartbeat' or 'data' listener that throws", () => {
   useFakeClock();
 
@@ -69,21 +83,13 @@ describe('an injected setTimeout that throws destroys the stream with its error;
   });
 
   it('when a push after a quiet spell wakes the timer', async () => {
-    const timers = breakableTimers('setTimeout');
-    const stream = new HeartbeatReadable({ timers });
-    stream.resume();
-    const ended = outcome(stream);
-    timers.failing = true;
+    const { timers, stream, ended } = flowingOnFailing('setTimeout');
     expect(stream.push('step 1\n')).toBe(false);
     await expect(ended).resolves.toBe(timers.failure);
   });
 
   it('when the timer sets the next one', async () => {
-    const timers = breakableTimers('setTimeout');
-    const stream = new HeartbeatReadable({ timers });
-    stream.resume();
-    const ended = outcome(stream);
-    timers.failing = true;
+    const { timers, stream, ended } = flowingOnFailing('setTimeout');
     expect(() => timers.advance(MINUTE)).not.toThrow();
     await expect(ended).resolves.toBe(timers.failure);
     expect(stream.heartbeats).toBe(0);
@@ -92,22 +98,14 @@ describe('an injected setTimeout that throws destroys the stream with its error;
 
 describe('an injected clearTimeout that throws', () => {
   it('does not leave destroy() half done: the stream is destroyed, with that error when destroy() gave none', async () => {
-    const timers = breakableTimers('clearTimeout');
-    const stream = new HeartbeatReadable({ timers });
-    stream.resume();
-    const ended = outcome(stream);
-    timers.failing = true;
+    const { timers, stream, ended } = flowingOnFailing('clearTimeout');
     expect(() => stream.destroy()).not.toThrow();
     expect(stream.destroyed).toBe(true);
     await expect(ended).resolves.toBe(timers.failure);
   });
 
   it("keeps the error destroy() was given, and the timer it could not clear fires into nothing", async () => {
-    const timers = breakableTimers('clearTimeout');
-    const stream = new HeartbeatReadable({ timers });
-    stream.resume();
-    const ended = outcome(stream);
-    timers.failing = true;
+    const { timers, stream, ended } = flowingOnFailing('clearTimeout');
     const failure = new Error('build step failed');
     stream.destroy(failure);
     await expect(ended).resolves.toBe(failure);
@@ -117,11 +115,7 @@ describe('an injected clearTimeout that throws', () => {
   });
 
   it('at the end, destroys the stream with its error instead of throwing from push(null)', async () => {
-    const timers = breakableTimers('clearTimeout');
-    const stream = new HeartbeatReadable({ timers });
-    stream.resume();
-    const ended = outcome(stream);
-    timers.failing = true;
+    const { timers, stream, ended } = flowingOnFailing('clearTimeout');
     expect(stream.push(null)).toBe(false);
     await expect(ended).resolves.toBe(timers.failure);
   });
