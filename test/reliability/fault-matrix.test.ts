@@ -112,7 +112,7 @@ function fastSource(size: number): { source: Readable & { pauses: number }; inpu
  * Faults injected once half the input has reached the server, each one action on the upload: the server sees the
  * request aborted and keeps nothing.
  */
-const MID_BODY: { fault: string; outcome: UploadErrorKind; rejectsWith: keyof typeof REJECTIONS; act(upload: Upload): void }[] = [
+const MID_BODY: { fault: string; outcome: UploadErrorKind; rejectsWith: keyof typeof REJECTIONS; act: (upload: Upload) => void }[] = [
   { fault: 'the source errors mid-body', outcome: 'source-error', rejectsWith: 'the source error', act: ({ source }) => source.destroy(sourceError) },
   // withHeartbeat turns a source that closes without ending into ERR_STREAM_PREMATURE_CLOSE.
   { fault: 'the source is destroyed (no error) mid-body', outcome: 'source-error', rejectsWith: "the source's premature close", act: ({ source }) => source.destroy() },
