@@ -1,6 +1,7 @@
 export { HeartbeatReadable, type HeartbeatInfo } from './heartbeat-readable.js';
 export { withHeartbeat, type HeartbeatSource } from './with-heartbeat.js';
 export {
+  DEFAULT_FILLER_TEXT,
   IDLE_LIMITS,
   maxHeartbeatAfterMs,
   resolveHeartbeatOptions,

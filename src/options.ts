@@ -64,8 +64,11 @@ export function maxHeartbeatAfterMs(idleLimitMs: number): number {
   return afterMs;
 }
 
+/** The heartbeat's bytes when `filler` is not given: one space, 0x20. */
+export const DEFAULT_FILLER_TEXT = ' ';
+
 // Shared by every stream that keeps the default: a template each filler is copied from, never pushed itself.
-const DEFAULT_FILLER = Buffer.from(' ');
+const DEFAULT_FILLER = Buffer.from(DEFAULT_FILLER_TEXT);
 
 function resolveFiller(value: unknown, utf8Safe: boolean): Buffer {
   if (value === undefined) return DEFAULT_FILLER;

@@ -6,6 +6,7 @@ import type {
   ObjectTooLargeError,
   ResumeMismatchError,
   UploadErrorExplanation,
+  UploadErrorKind,
 } from 'heartbeat-readable/oss';
 import { uploadContextOf } from 'heartbeat-readable/oss';
 import { describeFailure } from '../internal/failures.js';
@@ -13,7 +14,7 @@ import type { PutCommand } from './arguments.js';
 import { firstLineOf, formatDuration, formatSize } from './format.js';
 
 /** What a failed upload's line says for one kind of failure: what happened, and which flag to change. */
-type Advice = (command: PutCommand, error: unknown) => string;
+type Advice = (command: PutCommand, error: unknown, explanation: UploadErrorExplanation) => string;
 
 /** The fields of an appendStream error of that class: read by name, as explainUploadError reads them. */
 function fieldsOf<T>(error: unknown): Partial<T> {
@@ -34,7 +35,7 @@ function seconds(ms: number): string {
  * What the upload saw before the server ended it (putStreamWithHeartbeat's context): a silence that came
  * before the first heartbeat was due, or one the heartbeats should have ended but for a late filler.
  */
-function idleCloseAdvice({ heartbeatAfterMs }: PutCommand, error: unknown): string {
+function idleCloseAdvice({ heartbeat: { heartbeatAfterMs } }: PutCommand, error: unknown): string {
   const { heartbeats = 0, silentMs, maxSilenceMs } = uploadContextOf(error) ?? {};
   const closed = `the server closed the connection ${silentMs === undefined ? 'during a silence' : `after ${seconds(silentMs)} of silence`}`;
   if (heartbeats === 0) {
@@ -51,61 +52,48 @@ function idleCloseAdvice({ heartbeatAfterMs }: PutCommand, error: unknown): stri
 }
 
 /**
- * The command's advice for each kind explainUploadError names. The library's own messages name its
- * API (createOssClient, maxUploadMs, resume: true); a command's user changes flags. A kind missing here is
- * told in the library's words. With --append, what is stored follows the advice.
+ * The command's advice for each kind explainUploadError names: a Record over UploadErrorKind, so a kind renamed
+ * or added in the library fails to compile here. The library's own messages name its API (createOssClient,
+ * maxUploadMs, resume: true); a command's user changes flags. With --append, what is stored follows the advice.
  */
-const ADVICE = new Map<string, Advice>([
-  ['server-idle-close', idleCloseAdvice],
-  [
-    'connection-refused',
+const ADVICE: Record<UploadErrorKind, Advice> = {
+  'server-idle-close': idleCloseAdvice,
+  // A failure the library has no name for: its own words, unchanged.
+  other: (_command, _error, explanation) => explanation.message,
+  'connection-refused':
     ({ target }) =>
       `nothing accepted the connection at the endpoint (connection refused), so nothing was stored. ${
         target.kind === 'local'
           ? 'The embedded local OSS server stopped listening: a bug in heartbeat-put.'
           : 'Check --endpoint or --region (OSS_ENDPOINT, OSS_REGION), and if the endpoint is a local server, that it is running.'
       }`,
-  ],
-  [
-    'request-time-limit',
+  'request-time-limit':
     () =>
       'a server or proxy on the way limits how long one request may last, whether bytes flow or not, ' +
       'so heartbeats cannot help. Use --append: it sends the input in short appends, and the object grows as it comes.',
-  ],
-  [
-    'client-socket-timeout',
-    ({ maxUploadMs }) =>
+  'client-socket-timeout':
+    ({ client: { maxUploadMs } }) =>
       `the connection's inactivity timeout (--max-upload, now ${formatDuration(maxUploadMs)}) ended the upload. ` +
       'Raise --max-upload above the longest upload.',
-  ],
-  [
-    'response-timeout',
-    ({ maxUploadMs }) =>
+  'response-timeout':
+    ({ client: { maxUploadMs } }) =>
       `the upload ran longer than --max-upload (now ${formatDuration(maxUploadMs)}), which bounds the whole upload. ` +
       'Raise --max-upload above the longest upload.',
-  ],
-  [
-    'source-error',
+  'source-error':
     ({ append }, error) =>
       append
         ? `reading standard input failed (${firstLineOf(error)}); everything read before it was appended. Look at what feeds heartbeat-put.`
         : `reading standard input failed (${firstLineOf(error)}), so nothing was stored. Look at what feeds heartbeat-put.`,
-  ],
-  [
-    'aborted',
+  'aborted':
     ({ append }) =>
       append
         ? 'the appends were cancelled; what was appended stays in the object.'
         : 'the upload was cancelled before the input ended, so nothing was stored.',
-  ],
-  [
-    'unconfirmed-success',
+  'unconfirmed-success':
     () =>
       "the server answered success without OSS's evidence (an ETag and a request id): the object may be missing " +
       'or cut short. A proxy on the way may have cut the body: point --endpoint (or --region) at OSS itself.',
-  ],
-  [
-    'object-exists',
+  'object-exists':
     ({ key }, error) => {
       const { objectType, existingBytes } = fieldsOf<ObjectExistsError>(error);
       const found = `${key} already exists (${objectType}, ${existingBytes} bytes), and --append does not overwrite it.`;
@@ -113,9 +101,7 @@ const ADVICE = new Map<string, Advice>([
         ? `${found} Pass --resume to continue it, or choose a new key.`
         : `${found} Choose a new key: --resume continues only an object that --append created.`;
     },
-  ],
-  [
-    'not-appendable',
+  'not-appendable':
     ({ key }, error) => {
       const { objectType } = fieldsOf<ObjectNotAppendableError>(error);
       return (
@@ -123,9 +109,7 @@ const ADVICE = new Map<string, Advice>([
         'AppendObject created, so --resume cannot continue it. Choose a new key.'
       );
     },
-  ],
-  [
-    'append-conflict',
+  'append-conflict':
     ({ key }, error) => {
       const { expected, actual } = fieldsOf<AppendConflictError>(error);
       const what =
@@ -134,32 +118,24 @@ const ADVICE = new Map<string, Advice>([
           : `another writer changed ${key}: this run expected ${expected?.length} bytes, and found ${actual?.length}`;
       return `${what}. Give each build a key of its own, and read this object before trusting it.`;
     },
-  ],
-  [
-    'append-gave-up',
+  'append-gave-up':
     ({ append }, error) => {
       const { attempts, elapsedMs } = fieldsOf<AppendGaveUpError>(error);
       return (
         `OSS stayed unreachable or failing for ${seconds(elapsedMs ?? 0)} and ${attempts} tries (the last: ` +
-        `${causeOf(error)}), past --retry-for (now ${formatDuration(append?.retryForMs ?? 0)}). Raise --retry-for to ride out ` +
+        `${causeOf(error)}), past --retry-for (now ${formatDuration(append?.resolved.retry.maxElapsedMs ?? 0)}). Raise --retry-for to ride out ` +
         'longer outages; a later run continues the object with --resume.'
       );
     },
-  ],
-  [
-    'append-refused',
+  'append-refused':
     (_command, error) =>
       `OSS refused a request (${causeOf(error)}), and retrying cannot help. Check the credentials and what they may do, ` +
       'the bucket (--bucket) and the key.',
-  ],
-  [
-    'progress-callback-threw',
+  'progress-callback-threw':
     (_command, error) =>
       `following the upload for the status line failed (${causeOf(error)}): a bug in heartbeat-put, not a problem with ` +
       'the upload. What was appended stays in the object, and --resume continues it.',
-  ],
-  [
-    'resume-mismatch',
+  'resume-mismatch':
     ({ key }, error) => {
       const { expectedBytes, actualBytes } = fieldsOf<ResumeMismatchError>(error);
       const found = actualBytes === undefined ? `${key} does not exist` : `${key} is ${actualBytes} bytes long`;
@@ -168,33 +144,22 @@ const ADVICE = new Map<string, Advice>([
         'Find out which run wrote it before continuing it.'
       );
     },
-  ],
-  [
-    'log-complete',
+  'log-complete':
     ({ key }) =>
       `${key} was marked complete by the run that wrote it, and appending would change a finished log under its ` +
       'readers. Pass --reopen to continue it anyway, or choose a new key.',
-  ],
-  [
-    'object-too-large',
+  'object-too-large':
     ({ key, append }, error) => {
       const { limitBytes, cause } = fieldsOf<ObjectTooLargeError>(error);
       return cause === undefined
         ? `the next append would take ${key} past ${formatSize(limitBytes ?? 0)}, OSS's limit for an appendable object. ` +
             'Continue the log in a new key.'
         : `OSS refused an append to ${key} as too large (${causeOf(error)}): lower --max-append (now ` +
-            `${formatSize(append?.maxAppendBytes ?? 0)}), or continue the log in a new key if it has reached ${formatSize(limitBytes ?? 0)}.`;
+            `${formatSize(append?.resolved.maxAppendBytes ?? 0)}), or continue the log in a new key if it has reached ${formatSize(limitBytes ?? 0)}.`;
     },
-  ],
-]);
-
-/** The library's words, without the API names it gives in parentheses: "append mode (appendStream)". */
-function withoutApiNames(message: string): string {
-  return message.replace(/ \((?:appendStream|createOssClient|putStreamWithHeartbeat|withHeartbeat)\b[^)]*\)/g, '');
-}
+};
 
 /** The line's text after `failed (<kind>): ` for a failed upload. */
 export function adviceFor(explanation: UploadErrorExplanation, command: PutCommand, error: unknown): string {
-  const advice = ADVICE.get(explanation.kind);
-  return advice ? advice(command, error) : withoutApiNames(explanation.message);
+  return ADVICE[explanation.kind](command, error, explanation);
 }

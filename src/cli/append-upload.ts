@@ -72,14 +72,8 @@ export async function appendUpload(upload: Upload, settings: AppendSettings): Pr
   const status = showStatus(upload, { mode: 'append', progress });
   try {
     const result = await appendStream(client, command.key, feed, {
-      mime: command.contentType,
+      ...settings.options,
       onProgress: progress.update,
-      resume: settings.resume,
-      flushIntervalMs: settings.flushIntervalMs,
-      maxAppendBytes: settings.maxAppendBytes,
-      maxBufferedBytes: settings.maxBufferedBytes,
-      // Bounded by time alone: --retry-for is the one limit a user sets.
-      retry: { attempts: Infinity, maxElapsedMs: settings.retryForMs },
       signal: interrupts.signal,
     });
     status.stop();

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
-import { UsageError } from './values.js';
+import type { Secrets } from './secrets.js';
+import { byteCount, parseDuration, shown, sizeOf, UsageError } from './values.js';
 
 /** One flag of a command's table: the one source of its parser and its --help. */
 export interface FlagSpec {
@@ -8,7 +9,17 @@ export interface FlagSpec {
   value?: string;
   short?: string;
   help: string;
+  /**
+   * The library option the flag sets, as `<group>.<option>` ('append.maxBufferedBytes', 'append.retry.maxElapsedMs'):
+   * the group says which call takes it, the rest is the option's name in that call's resolver and errors.
+   */
+  option?: string;
+  /** How the flag's text is read before the library checks the value; default 'text'. */
+  syntax?: Syntax;
 }
+
+/** The syntaxes a flag's value may have: a command reads the syntax, the library checks the value. */
+export type Syntax = 'text' | 'duration' | 'size' | 'bytes' | 'integer';
 
 /** A titled group of flags, as --help shows them. */
 export interface FlagSection<Flag extends FlagSpec = FlagSpec> {
@@ -130,4 +141,45 @@ export function readFlags(argv: string[], flags: readonly FlagSpec[], notHere: R
     on: (name) => values[name] === true,
     given: (name) => values[name] !== undefined,
   };
+}
+
+/** A flag's text read by its syntax; undefined when not given. */
+export function readSyntax(syntax: Syntax, name: string, text: string | undefined, secrets: Secrets): unknown {
+  switch (syntax) {
+    case 'duration':
+      return parseDuration(name, text, secrets);
+    case 'size':
+      return sizeOf(name, text, secrets);
+    case 'bytes':
+      return byteCount(name, text, secrets);
+    case 'integer':
+      if (text !== undefined && !/^\d+$/.test(text)) throw new UsageError(`--${name} must be a whole number such as 4545, got ${shown(text, secrets)}`);
+      return text === undefined ? undefined : Number(text);
+    case 'text':
+      return text;
+  }
+}
+
+/**
+ * The library's options as `flags` set them, one object per group (see FlagSpec.option), each value read by its
+ * flag's syntax; a flag not given sets nothing, so the library's default holds. Also the names to rename.
+ */
+export function optionsOf(
+  flags: readonly FlagSpec[],
+  text: (name: string) => string | undefined,
+  secrets: Secrets,
+): { groups: Record<string, Record<string, unknown>>; names: Record<string, string> } {
+  const groups: Record<string, Record<string, unknown>> = {};
+  const names: Record<string, string> = {};
+  for (const { name, option, syntax = 'text' } of flags) {
+    if (option === undefined) continue;
+    const [group, ...path] = option.split('.');
+    names[path.join('.')] = `--${name}`;
+    const value = readSyntax(syntax, name, text(name), secrets);
+    if (value === undefined) continue;
+    let at = (groups[group!] ??= {});
+    for (const key of path.slice(0, -1)) at = (at[key] ??= {}) as Record<string, unknown>;
+    at[path.at(-1)!] = value;
+  }
+  return { groups, names };
 }

@@ -1,13 +1,13 @@
 import { IDLE_LIMITS } from 'heartbeat-readable';
-import { startLocalOss, type LocalOss, type LocalOssOptions } from 'heartbeat-readable/testing';
-import { HELP_FLAGS, helpSections, readFlags, wrap, type FlagSection } from './flags.js';
+import { resolveLocalOssOptions, startLocalOss, type LocalOss, type LocalOssOptions } from 'heartbeat-readable/testing';
+import { HELP_FLAGS, helpSections, optionsOf, readFlags, wrap, type FlagSection } from './flags.js';
 import { formatDuration } from './format.js';
 import type { CliIo, Voice } from './io.js';
 import { watchInterrupts } from './interrupts.js';
 import { runProgram, type InfoRequest } from './program.js';
 import { secretsOf } from './secrets.js';
 import { ALIBABA_ENV, ENV } from './target.js';
-import { check, DURATIONS_NOTE, nonEmpty, parseDuration, shown, UsageError, withFlagNames } from './values.js';
+import { check, DURATIONS_NOTE, shown, UsageError, withFlagNames } from './values.js';
 
 const NAME = 'heartbeat-local-oss';
 
@@ -15,24 +15,23 @@ const SECTIONS: FlagSection[] = [
   {
     title: 'The server (on 127.0.0.1):',
     flags: [
-      { name: 'port', value: '<number>', help: 'where it listens (default: a free port, printed)' },
+      { name: 'port', value: '<number>', option: 'server.port', syntax: 'integer', help: 'where it listens (default: a free port, printed)' },
       {
         name: 'idle-limit',
         value: '<duration>',
+        option: 'server.idleLimitMs',
+        syntax: 'duration',
         help: `end a request whose body is silent this long, as OSS does (default ${formatDuration(IDLE_LIMITS.oss)})`,
       },
-      { name: 'bucket', value: '<name>', help: 'its one bucket (default: generated)' },
-      { name: 'access-key-id', value: '<id>', help: 'the access key ID it accepts (default: generated)' },
-      { name: 'access-key-secret', value: '<secret>', help: 'the secret it accepts (default: generated)' },
+      { name: 'bucket', value: '<name>', option: 'server.bucket', help: 'its one bucket (default: generated)' },
+      { name: 'access-key-id', value: '<id>', option: 'server.accessKeyId', help: 'the access key ID it accepts (default: generated)' },
+      { name: 'access-key-secret', value: '<secret>', option: 'server.accessKeySecret', help: 'the secret it accepts (default: generated)' },
     ],
   },
   { title: 'Help:', flags: [...HELP_FLAGS] },
 ];
 
 const FLAGS = SECTIONS.flatMap((section) => section.flags);
-
-/** startLocalOss's options, as the flags name them: its refusals are usage errors that name the flag. */
-const SERVER_FLAGS = { port: '--port', idleLimitMs: '--idle-limit', bucket: '--bucket', accessKeyId: '--access-key-id', accessKeySecret: '--access-key-secret' };
 
 /** What the printed lines set, and what they unset: a session token or region left from real OSS would go along. */
 const UNSET = [ENV.region, ENV.stsToken, ALIBABA_ENV.stsToken];
@@ -63,22 +62,14 @@ export function parseLocalOss(argv: string[], env: NodeJS.ProcessEnv): LocalOssC
   if (on('help')) return { action: 'help' };
   if (on('version')) return { action: 'version' };
   if (positionals.length > 0) throw new UsageError(`${NAME} takes no arguments, got ${shown(positionals[0]!, secrets)}`);
-  const port = text('port');
-  if (port !== undefined && !/^\d+$/.test(port)) {
-    throw new UsageError(`--port must be a port number such as 4545, got ${shown(port, secrets)}`);
-  }
+  const { groups, names } = optionsOf(FLAGS, text, secrets);
+  const options: LocalOssOptions = groups.server ?? {};
   // Printed on standard output for any shell to read: never one of the secrets this environment holds.
-  const printed = (flag: string): string | undefined => {
-    const value = nonEmpty(`--${flag}`, text(flag));
-    return value === undefined ? undefined : check({ name: `--${flag}`, value }, () => true, '', secrets);
-  };
-  const options: LocalOssOptions = {
-    ...(port !== undefined && { port: Number(port) }),
-    ...(text('idle-limit') !== undefined && { idleLimitMs: parseDuration('idle-limit', text('idle-limit'), secrets) }),
-    ...(text('bucket') !== undefined && { bucket: printed('bucket') }),
-    ...(text('access-key-id') !== undefined && { accessKeyId: printed('access-key-id') }),
-    ...(text('access-key-secret') !== undefined && { accessKeySecret: printed('access-key-secret') }),
-  };
+  for (const flag of ['bucket', 'access-key-id', 'access-key-secret']) {
+    const value = text(flag);
+    if (value !== undefined) check({ name: `--${flag}`, value }, () => true, '', secrets);
+  }
+  withFlagNames(names, () => resolveLocalOssOptions(options));
   return { action: 'serve', options };
 }
 
@@ -117,9 +108,8 @@ async function serve(command: LocalOssCommand, io: CliIo, voice: Voice): Promise
   try {
     let local: LocalOss;
     try {
-      local = await withFlagNames(SERVER_FLAGS, () => startLocalOss(command.options));
+      local = await startLocalOss(command.options);
     } catch (error) {
-      if (error instanceof UsageError) throw error;
       voice.say(listenFailure(error, command));
       return 1;
     }

@@ -20,8 +20,8 @@ async function put(command: PutCommand, io: CliIo, voice: Voice): Promise<number
   let local: LocalOss | undefined;
   let client: OSS | undefined;
   try {
-    local = command.target.kind === 'local' ? await startLocalOss({ idleLimitMs: command.idleLimitMs }) : undefined;
-    client = clientFor(command.target, local, command.maxUploadMs);
+    local = command.target.kind === 'local' ? await startLocalOss({ idleLimitMs: command.heartbeat.idleLimitMs }) : undefined;
+    client = clientFor(command.client, local);
     const upload = { command, io, voice, client, local, interrupts, startedAt };
     return await (command.append ? appendUpload(upload, command.append) : streamUpload(upload));
   } finally {

@@ -7,11 +7,7 @@ import { inputOf, secondsSince, showStatus, whereStored, type Upload } from './u
 /** The default mode: the input as the body of one long PUT, kept alive through silence by heartbeats. */
 export async function streamUpload(upload: Upload): Promise<number> {
   const { command, voice, client, interrupts } = upload;
-  const body = withHeartbeat(inputOf(upload), {
-    idleLimitMs: command.idleLimitMs,
-    heartbeatAfterMs: command.heartbeatAfterMs,
-    filler: command.filler,
-  });
+  const body = withHeartbeat(inputOf(upload), command.heartbeat.options);
   const status = showStatus(upload, { mode: 'stream', body });
   try {
     const result = await putStreamWithHeartbeat(client, command.key, body, {

@@ -1,15 +1,32 @@
 import type { Writable } from 'node:stream';
 import type OSS from 'ali-oss';
-import { DEFAULT_POLL_INTERVAL_MS, FollowLogError, followLog, type FollowLogErrorCode } from 'heartbeat-readable/oss';
+import {
+  DEFAULT_POLL_INTERVAL_MS,
+  FollowLogError,
+  followLog,
+  resolveFollowLogOptions,
+  type FollowLogErrorCode,
+  type FollowLogOptions,
+} from 'heartbeat-readable/oss';
 import { describeFailure } from '../internal/failures.js';
-import { HELP_FLAGS, helpSections, readFlags, wrap, type FlagSection } from './flags.js';
+import { HELP_FLAGS, helpSections, optionsOf, readFlags, wrap, type FlagSection } from './flags.js';
 import { formatDuration } from './format.js';
 import type { CliIo, Voice } from './io.js';
 import { SIGNAL_EXIT_CODES, watchInterrupts } from './interrupts.js';
 import { runProgram, type InfoRequest } from './program.js';
 import { secretsOf } from './secrets.js';
-import { clientFor, CREDENTIAL_VARIABLES, CREDENTIALS_NOTE, destroyAgents, objectKeyOf, ossTarget, TARGET_FLAGS, type Target } from './target.js';
-import { byteCount, DURATIONS_NOTE, parseDuration, withFlagNames } from './values.js';
+import {
+  checkedClientOptions,
+  clientFor,
+  CREDENTIAL_VARIABLES,
+  CREDENTIALS_NOTE,
+  destroyAgents,
+  objectKeyOf,
+  ossTarget,
+  TARGET_FLAGS,
+  type ClientSettings,
+} from './target.js';
+import { DURATIONS_NOTE, withFlagNames } from './values.js';
 
 const NAME = 'heartbeat-tail';
 
@@ -18,13 +35,15 @@ const SECTIONS: FlagSection[] = [
   {
     title: 'Following:',
     flags: [
-      { name: 'from', value: '<bytes>', help: 'start at this byte of the log (default 0: its start)' },
+      { name: 'from', value: '<bytes>', option: 'follow.start', syntax: 'bytes', help: 'start at this byte of the log (default: its start)' },
       {
         name: 'poll-interval',
         value: '<duration>',
+        option: 'follow.pollIntervalMs',
+        syntax: 'duration',
         help: `wait between two reads that find nothing new (default ${formatDuration(DEFAULT_POLL_INTERVAL_MS)})`,
       },
-      { name: 'give-up-after', value: '<duration>', help: 'fail once the log has not grown for this long (default: wait for ever)' },
+      { name: 'give-up-after', value: '<duration>', option: 'follow.giveUpAfterMs', syntax: 'duration', help: 'fail once the log has not grown for this long (default: wait for ever)' },
     ],
   },
   { title: 'Help:', flags: [...HELP_FLAGS] },
@@ -38,9 +57,6 @@ const NOT_HERE = {
     "heartbeat-tail follows a log that another process writes, and --local's server would start empty. " +
     'Run heartbeat-local-oss and eval what it prints, in both shells.',
 };
-
-/** followLog's options, as heartbeat-tail's flags name them: its refusals are usage errors that name the flag. */
-const FOLLOW_FLAGS = { start: '--from', pollIntervalMs: '--poll-interval', giveUpAfterMs: '--give-up-after' };
 
 export const TAIL_USAGE = [
   `Usage: ${NAME} [options] <object-key>`,
@@ -60,9 +76,11 @@ export const TAIL_USAGE = [
 export interface TailCommand {
   action: 'tail';
   key: string;
-  target: Target;
+  client: ClientSettings;
+  /** followLog's options as the flags set them. */
+  follow: FollowLogOptions;
+  /** As followLog resolved them, for the failure lines. */
   start: number;
-  pollIntervalMs: number;
   giveUpAfterMs: number | undefined;
 }
 
@@ -73,16 +91,16 @@ export function parseTail(argv: string[], env: NodeJS.ProcessEnv): TailCommand |
   if (on('help')) return { action: 'help' };
   if (on('version')) return { action: 'version' };
   const key = objectKeyOf(positionals, secrets);
-  const pollIntervalMs = parseDuration('poll-interval', text('poll-interval'), secrets) ?? DEFAULT_POLL_INTERVAL_MS;
-  const giveUpAfterMs = parseDuration('give-up-after', text('give-up-after'), secrets);
-  const start = byteCount('from', text('from'), secrets) ?? 0;
+  const { groups, names } = optionsOf(TAIL_FLAGS, text, secrets);
+  const follow: FollowLogOptions = groups.follow ?? {};
+  const { start, giveUpAfterMs } = withFlagNames(names, () => resolveFollowLogOptions(follow));
   const target = ossTarget(
     { bucket: text('bucket'), endpoint: text('endpoint'), region: text('region') },
     env,
     secrets,
     ' (heartbeat-local-oss prints them for a local server)',
   );
-  return { action: 'tail', key, target, start, pollIntervalMs, giveUpAfterMs };
+  return { action: 'tail', key, client: checkedClientOptions(target, {}, names), follow, start, giveUpAfterMs };
 }
 
 /** Standard output failed: its reader went away (EPIPE, `| head`), or something else went wrong. */
@@ -137,11 +155,9 @@ async function tail(command: TailCommand, io: CliIo, voice: Voice): Promise<numb
   let client: OSS | undefined;
   let printed = 0;
   try {
-    client = clientFor(command.target, undefined);
-    const { start, pollIntervalMs, giveUpAfterMs } = command;
-    const follower = withFlagNames(FOLLOW_FLAGS, () =>
-      followLog(client!, command.key, { start, pollIntervalMs, giveUpAfterMs, signal: interrupts.signal }),
-    );
+    client = clientFor(command.client, undefined);
+    const { start } = command;
+    const follower = followLog(client, command.key, { ...command.follow, signal: interrupts.signal });
     try {
       for await (const chunk of follower) {
         await print(io.stdout, chunk as Buffer);

@@ -1,18 +1,8 @@
 import type OSS from 'ali-oss';
 // The package's own entries, as a user imports them: the commands share their one core.
-import { createOssClient, DEFAULT_MAX_UPLOAD_MS } from 'heartbeat-readable/oss';
+import { createOssClient, resolveOssClientOptions, type OssClientOptions } from 'heartbeat-readable/oss';
 import type { LocalOss } from 'heartbeat-readable/testing';
-import { describeValue } from '../internal/validation.js';
-import {
-  brokenObjectNameRule,
-  BUCKET_NAME_RULE,
-  ENDPOINT_RULE,
-  isBucketName,
-  isEndpoint,
-  isRegionId,
-  maskedEndpoint,
-  REGION_RULE,
-} from '../internal/names.js';
+import { brokenObjectNameRule } from '../internal/names.js';
 import type { FlagSpec } from './flags.js';
 import type { Secrets } from './secrets.js';
 import { check, nonEmpty, shown, UsageError, withFlagNames, type Given } from './values.js';
@@ -57,7 +47,15 @@ export interface Credentials {
 
 export type Target =
   | { kind: 'local' }
-  | { kind: 'oss'; bucket: string; endpoint?: string; region?: string; credentials: Credentials };
+  | {
+      kind: 'oss';
+      bucket: string;
+      endpoint?: string;
+      region?: string;
+      credentials: Credentials;
+      /** Where each of bucket, endpoint and region came from, as the user gave it: a flag, or a variable. */
+      givenAs: Record<string, string>;
+    };
 
 /** The one <object-key> a command takes, as OSS will store it. */
 export function objectKeyOf(positionals: string[], secrets: Secrets): string {
@@ -105,39 +103,65 @@ export function ossTarget(
     throw new UsageError(`missing endpoint: pass --endpoint or --region (or set ${ENV.endpoint} or ${ENV.region})${orElse}`);
   }
   const credentials = credentialsFrom(env, orElse);
-  check(bucket as Given, isBucketName, BUCKET_NAME_RULE, secrets);
-  if (endpoint.value) check(endpoint as Given, isEndpoint, ENDPOINT_RULE, secrets, (text) => describeValue(maskedEndpoint(text)));
-  if (region.value) check(region as Given, isRegionId, REGION_RULE, secrets);
+  // A configured secret must not go where messages, logs and DNS queries show it; the names' rules are createOssClient's.
+  const valid = (): boolean => true;
+  for (const given of [bucket, endpoint, region]) if (given.value) check(given as Given, valid, '', secrets);
   return {
     kind: 'oss',
     bucket: bucket.value,
     credentials,
+    givenAs: { bucket: bucket.name, endpoint: endpoint.name, region: region.name },
     ...(endpoint.value ? { endpoint: endpoint.value } : {}),
     ...(region.value ? { region: region.value } : {}),
   };
 }
 
+/** createOssClient's options as a command's flags and the environment set them, and its resolved maxUploadMs. */
+export interface ClientSettings {
+  options: OssClientOptions | Partial<OssClientOptions>;
+  maxUploadMs: number;
+}
+
+/** The local server's credentials, generated when it starts: these stand for them while the flags are checked. */
+const LOCAL_STAND_IN = { accessKeyId: 'local-oss-key', accessKeySecret: 'local-oss-secret' };
+
 /**
- * The ali-oss client for a command: `target`, or with `local` the embedded server. What createOssClient still
- * refuses is the user's to fix: a usage error. `maxUploadMs`: createOssClient's, when the command sets it.
+ * createOssClient's options for `target` and the command's flags (`flags`: maxUploadMs), checked by its resolver
+ * now, so that what it refuses is a usage error before any request, naming the flag or variable as given. A value
+ * from the environment is not shown: swapped CI variables put secrets there.
  */
-export function clientFor(target: Target, local: LocalOss | undefined, maxUploadMs?: number): OSS {
+export function checkedClientOptions(target: Target, flags: Partial<OssClientOptions>, names: Record<string, string>): ClientSettings {
   const oss = target.kind === 'oss' ? target : undefined;
-  return withFlagNames({}, () =>
-    createOssClient({
-      ...(local ? local.clientOptions() : {}),
-      ...(oss && {
-        bucket: oss.bucket,
-        ...oss.credentials,
-        // The token comes from the environment and cannot be refreshed here; saying so keeps ali-oss from
-        // printing its advice to set refreshSTSToken on every run.
-        ...(oss.credentials.stsToken !== undefined && { refreshSTSTokenInterval: maxUploadMs ?? DEFAULT_MAX_UPLOAD_MS }),
-        ...(oss.endpoint !== undefined && { endpoint: oss.endpoint }),
-        ...(oss.region !== undefined && { region: oss.region }),
-      }),
-      ...(maxUploadMs !== undefined && { maxUploadMs }),
-    } as Parameters<typeof createOssClient>[0]),
-  );
+  const options: OssClientOptions | Partial<OssClientOptions> = {
+    ...flags,
+    ...(oss && {
+      bucket: oss.bucket,
+      ...oss.credentials,
+      ...(oss.endpoint !== undefined && { endpoint: oss.endpoint }),
+      ...(oss.region !== undefined && { region: oss.region }),
+    }),
+  };
+  const givenAs = { ...names, ...oss?.givenAs };
+  const { maxUploadMs } = withFlagNames(givenAs, () => {
+    try {
+      return resolveOssClientOptions({ ...LOCAL_STAND_IN, ...options });
+    } catch (error) {
+      const option = (error as { option?: unknown }).option;
+      if (error instanceof Error && typeof option === 'string' && !givenAs[option]?.startsWith('--')) {
+        error.message = error.message.replace(/, got [\s\S]*$/, `, got ${shown('', { isIn: () => false, redact: (text) => text }, true)}`);
+      }
+      throw error;
+    }
+  });
+  // The token comes from the environment and cannot be refreshed here; saying so keeps ali-oss from printing its
+  // advice to set refreshSTSToken on every run.
+  const refresh = oss?.credentials.stsToken !== undefined ? { refreshSTSTokenInterval: maxUploadMs } : {};
+  return { options: { ...options, ...refresh }, maxUploadMs };
+}
+
+/** The ali-oss client for a command: its checked options, with `local` the embedded server's over them. */
+export function clientFor({ options }: ClientSettings, local: LocalOss | undefined): OSS {
+  return createOssClient({ ...(local ? local.clientOptions() : {}), ...options } as OssClientOptions);
 }
 
 /** Pooled keep-alive sockets must not hold the process open after the command's work. */

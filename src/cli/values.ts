@@ -1,5 +1,6 @@
 import ms from 'ms';
-import { describeValue, MAX_TIMER_MS } from '../internal/validation.js';
+import { describeValue } from '../internal/validation.js';
+import { SIZE_UNITS } from './format.js';
 import type { Secrets } from './secrets.js';
 
 /** A mistake in how the command was called: exit status 2, with a hint to --help. */
@@ -20,7 +21,7 @@ export function shown(value: string, secrets: Secrets, fromEnvironment = false, 
 /** How --help says what parseDuration reads. */
 export const DURATIONS_NOTE = 'Durations: 60000, 60s, 1m.';
 
-/** A duration as `ms` reads it (60000, 60s, 1m), positive and short enough for a timer; undefined if not given. */
+/** A duration as `ms` reads it (60000, 60s, 1m); undefined if not given. Its range is the library's to check. */
 export function parseDuration(option: string, text: string | undefined, secrets: Secrets): number | undefined {
   if (text === undefined) return undefined;
   let value: number | undefined;
@@ -29,8 +30,8 @@ export function parseDuration(option: string, text: string | undefined, secrets:
   } catch {
     value = undefined;
   }
-  if (value === undefined || !Number.isFinite(value) || value <= 0 || value > MAX_TIMER_MS) {
-    throw new UsageError(`--${option} must be a positive duration such as 60000, 60s or 1m, got ${shown(text, secrets)}`);
+  if (value === undefined || !Number.isFinite(value)) {
+    throw new UsageError(`--${option} must be a duration such as 60000, 60s or 1m, got ${shown(text, secrets)}`);
   }
   return value;
 }
@@ -68,18 +69,22 @@ export function check(given: Given, valid: (value: string) => boolean, rule: str
 }
 
 /**
- * Runs a library call that checks the options a command passes on: what it refuses (a TypeError or RangeError,
- * whose message starts with the option's name) is the user's to fix, a usage error that names the flag as typed.
- * The rule stays the library's: the command only renames the option. A promise's refusal is renamed as well.
+ * Runs a library call that checks the options a command passes on (a resolver, or the call itself): what it
+ * refuses (a TypeError or RangeError with the option's name as `option`) is the user's to fix, a usage error in
+ * the library's words, each option named there (`flags`: option → flag or variable as the user gave it) renamed.
+ * The rule stays the library's: the command renames options only. A promise's refusal is renamed as well.
  */
 export function withFlagNames<T>(flags: Record<string, string>, call: () => T): T {
   const rename = (error: unknown): never => {
     if (!(error instanceof TypeError || error instanceof RangeError)) throw error;
-    // The option's name: the error's `option` where the library sets it, else the message's first word.
-    const named = (error as { option?: unknown }).option;
-    const option = typeof named === 'string' ? named : /^[\w.]+/.exec(error.message)?.[0];
-    const flag = option !== undefined && Object.hasOwn(flags, option) && error.message.startsWith(option) ? flags[option]! : undefined;
-    throw new UsageError(flag === undefined ? error.message : `${flag}${error.message.slice(option!.length)}`);
+    const option = (error as { option?: unknown }).option;
+    if (typeof option !== 'string') throw new UsageError(error.message);
+    // The option the error is about, where the message starts; other options it names, where their names are
+    // no ordinary words (idleLimitMs, retry.maxElapsedMs, not region or bucket, which a rule may say).
+    const lead = Object.hasOwn(flags, option) && error.message.startsWith(option) ? flags[option]! + error.message.slice(option.length) : error.message;
+    const named = Object.keys(flags).filter((name) => /[A-Z.]/.test(name)).sort((a, b) => b.length - a.length);
+    const pattern = named.length === 0 ? undefined : new RegExp(`(?<![\\w.-])(?:${named.map((name) => name.replace(/[.[\]]/g, '\\$&')).join('|')})(?!\\w)`, 'g');
+    throw new UsageError(pattern === undefined ? lead : lead.replace(pattern, (name) => flags[name]!));
   };
   try {
     const result = call();
@@ -87,4 +92,18 @@ export function withFlagNames<T>(flags: Record<string, string>, call: () => T): 
   } catch (error) {
     return rename(error);
   }
+}
+
+const SIZE = new RegExp(`^(\\d+(?:\\.\\d+)?)(${SIZE_UNITS.map(([unit]) => unit).join('|')})?$`);
+
+/** A whole number of bytes, given as bytes or in binary units (1048576, 512KiB, 1.5MiB): strict, no guessing at "MB". */
+export function sizeOf(option: string, given: string | undefined, secrets: Secrets): number | undefined {
+  if (given === undefined) return undefined;
+  const match = SIZE.exec(given);
+  const unit = SIZE_UNITS.find(([name]) => name === match?.[2])?.[1] ?? 1;
+  const bytes = match ? Number(match[1]) * unit : NaN;
+  if (!Number.isSafeInteger(bytes)) {
+    throw new UsageError(`--${option} must be a whole number of bytes such as 1048576, 512KiB or 1MiB, got ${shown(given, secrets)}`);
+  }
+  return bytes;
 }

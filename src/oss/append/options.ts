@@ -171,7 +171,7 @@ export function resolveAppendStreamOptions(options: AppendStreamOptions | undefi
     mime,
     headers,
     onProgress,
-  } = (options ?? {}) as AppendStreamOptions;
+  } = (options ?? {});
   assertInteger('maxAppendBytes', maxAppendBytes, 1, MOST_APPEND_BYTES);
   assertPositiveMs('flushIntervalMs', flushIntervalMs);
   const maxBufferedBytes = bufferedOption === undefined ? defaultMaxBufferedBytes(maxAppendBytes) : bufferedOption;

@@ -56,7 +56,7 @@ export function resolveFollowLogOptions(options: FollowLogOptions | undefined): 
     signal,
     requestTimeoutMs = DEFAULT_REQUEST_TIMEOUT_MS,
     retry,
-  } = (options ?? {}) as FollowLogOptions;
+  } = (options ?? {});
   assertInteger('start', start, 0, MAX_APPENDABLE_OBJECT_BYTES);
   assertPositiveMs('pollIntervalMs', pollIntervalMs);
   if (giveUpAfterMs !== undefined) assertPositiveMs('giveUpAfterMs', giveUpAfterMs);
