@@ -51,7 +51,7 @@ describe("a failed upload's line names the flag to change, never the library's A
     expect(text).not.toContain('\n');
   });
 
-  it("a kind the command has no advice for ('other', or one added later) is told in the library's words", () => {
+  it("'other', or a kind this build does not know, is told in the library's words", () => {
     for (const kind of ['other', 'append-position-conflict']) {
       expect(adviceFor({ kind, message: 'The library says why.' } as never, command, new Error('x'))).toBe('The library says why.');
     }
@@ -68,11 +68,9 @@ describe("a failed upload's line names the flag to change, never the library's A
     );
   });
 
-  it("drops the API names the library's words give in parentheses", () => {
+  it("leaves the library's words as they are: the command words only the kinds it advises on, and rewrites no prose", () => {
     const message = 'The server closed the connection while the body was being sent: send shorter requests: append mode (appendStream).';
-    expect(adviceFor({ kind: 'other', message }, command, new Error('x'))).toBe(
-      'The server closed the connection while the body was being sent: send shorter requests: append mode.',
-    );
+    expect(adviceFor({ kind: 'other', message }, command, new Error('x'))).toBe(message);
   });
 });
 

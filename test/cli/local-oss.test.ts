@@ -92,12 +92,13 @@ describe('heartbeat-local-oss in this process', () => {
 describe('a usage error exits 2, naming the flag as typed', () => {
   const SECRET = 'top-secret-value-of-30-chars-x';
   const cases: Array<[string, string[], RegExp]> = [
-    ['a port that is not a number', ['--port', 'http'], /^heartbeat-local-oss: --port must be a port number such as 4545, got "http"$/],
+    ['a port that is not a number', ['--port', 'http'], /^heartbeat-local-oss: --port must be a whole number such as 4545, got "http"$/],
     // The range is startLocalOss's: its refusal, with the flag's name.
     ['a port out of range', ['--port', '70000'], /^heartbeat-local-oss: --port must be an integer from 0 to 65535, got 70000$/],
     ['a bucket name OSS refuses', ['--bucket', 'Logs_1'], /^heartbeat-local-oss: --bucket must be .*, got "Logs_1"$/],
-    ['a zero idle limit', ['--idle-limit', '0'], /^heartbeat-local-oss: --idle-limit must be a positive duration .* got "0"$/],
-    ['an empty secret', ['--access-key-secret', ''], /^heartbeat-local-oss: --access-key-secret must not be empty$/],
+    // The library's words (startLocalOss's resolver), with the flag's name.
+    ['a zero idle limit', ['--idle-limit', '0'], /^heartbeat-local-oss: --idle-limit must be a positive finite number, got 0$/],
+    ['an empty secret', ['--access-key-secret', ''], /^heartbeat-local-oss: --access-key-secret must be a non-empty string, got an empty string$/],
     // It would be printed: never one of the environment's secrets.
     ['the environment\'s secret as its secret', ['--access-key-secret', SECRET],
       /^heartbeat-local-oss: --access-key-secret must not hold a configured secret or token \(are two variables swapped\?\)$/],
