@@ -161,5 +161,6 @@ const ADVICE: Record<UploadErrorKind, Advice> = {
 
 /** The line's text after `failed (<kind>): ` for a failed upload. */
 export function adviceFor(explanation: UploadErrorExplanation, command: PutCommand, error: unknown): string {
-  return ADVICE[explanation.kind](command, error, explanation);
+  // A kind this build does not know (a newer library under an older command) is told in the library's words too.
+  return (ADVICE[explanation.kind] ?? ADVICE.other)(command, error, explanation);
 }

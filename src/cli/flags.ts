@@ -156,6 +156,8 @@ export function readSyntax(syntax: Syntax, name: string, text: string | undefine
       if (text !== undefined && !/^\d+$/.test(text)) throw new UsageError(`--${name} must be a whole number such as 4545, got ${shown(text, secrets)}`);
       return text === undefined ? undefined : Number(text);
     case 'text':
+      // Any text the library takes, but never a configured secret: the command's environment is its own concern.
+      if (text !== undefined && secrets.isIn(text)) throw new UsageError(`--${name} must not hold a configured secret or token (are two variables swapped?)`);
       return text;
   }
 }
