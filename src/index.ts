@@ -3,7 +3,6 @@ export { withHeartbeat, type HeartbeatSource } from './with-heartbeat.js';
 export {
   DEFAULT_FILLER_TEXT,
   IDLE_LIMITS,
-  maxHeartbeatAfterMs,
   resolveHeartbeatOptions,
   type HeartbeatOptions,
   type HeartbeatTimers,

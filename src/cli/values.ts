@@ -31,7 +31,7 @@ export function parseDuration(option: string, text: string | undefined, secrets:
     value = undefined;
   }
   if (value === undefined || !Number.isFinite(value)) {
-    throw new UsageError(`--${option} must be a duration such as 60000, 60s or 1m, got ${shown(text, secrets)}`);
+    throw new UsageError(`--${option} must be a positive duration such as 60000, 60s or 1m, got ${shown(text, secrets)}`);
   }
   return value;
 }
