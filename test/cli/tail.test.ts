@@ -250,7 +250,7 @@ describe('a usage error exits 2 before any request, naming the flag as typed', (
   const cases: Array<[string, string[], Record<string, string>, RegExp]> = [
     ['no key', [], {}, /^heartbeat-tail: missing <object-key>$/],
     ['two keys', ['a', 'b'], {}, /^heartbeat-tail: expected one <object-key>, got 2$/],
-    ['a bad --poll-interval', ['--poll-interval', 'soon', KEY], {}, /^heartbeat-tail: --poll-interval must be a duration such as .* got "soon"$/],
+    ['a bad --poll-interval', ['--poll-interval', 'soon', KEY], {}, /^heartbeat-tail: --poll-interval must be a positive duration such as .* got "soon"$/],
     // The range is followLog's: its words, with the flag's name.
     ['a zero --give-up-after', ['--give-up-after', '0', KEY], {}, /^heartbeat-tail: --give-up-after must be a positive finite number, got 0$/],
     ['a negative --from', ['--from=-1', KEY], {}, /^heartbeat-tail: --from must be a number of bytes such as 0 or 1048576, got "-1"$/],

@@ -30,7 +30,7 @@ describe('a usage error exits 2 with one line that says what to fix, and a hint'
     ['an unknown short option', ['-x', 'k'], 'full', /^heartbeat-put: unknown option '-x'$/],
     ['an unknown option named like an object property', ['--constructor', 'k'], 'full', /^heartbeat-put: unknown option '--constructor'$/],
     ['a key with a leading slash', ['/k'], 'full', /<object-key> must be .* got "\/k"/],
-    ['a bad duration', ['--idle-limit', '1x', 'k'], 'full', /--idle-limit must be a duration such as 60000, 60s or 1m, got "1x"/],
+    ['a bad duration', ['--idle-limit', '1x', 'k'], 'full', /--idle-limit must be a positive duration such as 60000, 60s or 1m, got "1x"/],
     // From here on the rules are the library's, in its words, each option named by the flag as typed.
     ['a zero duration', ['--idle-limit', '0', 'k'], 'full', /--idle-limit must be a positive finite number, got 0$/],
     ['an option without its value', ['--max-upload', '-5s', 'k'], 'full', /argument is ambiguous/],
