@@ -53,6 +53,12 @@ export interface AppenderHooks {
   retried(): void;
 }
 
+/** The tags an object is created with: the `x-oss-tagging` header (URL-encoded `k=v&k2=v2`) of the creating append. */
+function creationTags(headers: Record<string, string> | undefined): Record<string, string> {
+  const header = Object.entries(headers ?? {}).find(([name]) => name.toLowerCase() === 'x-oss-tagging')?.[1];
+  return Object.fromEntries(new URLSearchParams(header ?? ''));
+}
+
 /**
  * Appends batches to one object, one at a time, exactly once each: a try whose outcome is unknown is
  * followed by a HEAD, and the object's length says whether it landed (move on), did not (send again), or
@@ -73,6 +79,11 @@ export class Appender {
   #lengthKnown = false;
   /** start() found where this call writes: from then on the log is this call's to mark. */
   #started = false;
+  /**
+   * The object's tags as this call knows them: those it creates the object with (`x-oss-tagging`), or those it
+   * read when resuming. A marker then takes one request; undefined: read them first.
+   */
+  #tags: Record<string, string> | undefined;
   /** The abort cancelled the last append mid-request: OSS may still apply it, so a HEAD can show only that it landed. */
   #cancelledMidRequest = false;
 
@@ -105,6 +116,7 @@ export class Appender {
     const { resume, resumeAt } = this.config;
     if (state.type === undefined) {
       if (resumeAt !== undefined && resumeAt !== 0) throw new ResumeMismatchError(resumeAt, undefined, this.account());
+      this.#tags = creationTags(this.config.creation.headers);
       return (this.#started = true);
     }
     this.position = state.length;
@@ -132,6 +144,7 @@ export class Appender {
       if (tags === undefined) return false;
       // Gone since the HEAD: the first append finds out.
       if (tags === null) return true;
+      this.#tags = tags;
       const marker = markerIn(tags);
       if (marker?.state === 'complete' && !this.config.reopen) throw new LogCompleteError(marker.length, this.account());
       if (marker === undefined || marker.state === 'open') return true;
@@ -150,7 +163,7 @@ export class Appender {
     const deadline = boundMs === undefined ? undefined : Date.now() + boundMs;
     const left = (): number | undefined => (deadline === undefined ? undefined : Math.max(1, deadline - Date.now()));
     const once = async (): Promise<true> => {
-      const tags = await this.#readTags(left());
+      const tags = this.#tags ?? (await this.#readTags(left()));
       if (tags === null) throw new Error('the object does not exist');
       await this.#writeTags(withMarker(tags, marker), left());
       return true;
@@ -178,6 +191,7 @@ export class Appender {
   async #writeTags(tags: Record<string, string>, limitMs?: number): Promise<true> {
     const { res } = await this.#send((client, timeout) => tagging(client).putObjectTagging(this.name, tags, { timeout }), limitMs);
     answerFromOss('tagging', res);
+    this.#tags = tags;
     return true;
   }
 

@@ -11,6 +11,22 @@ const oss = useLocalOss();
 const FLUSH = { flushIntervalMs: 50 };
 
 describe('appendStream through real ali-oss against startLocalOss', () => {
+  it('marks the log complete beside the tags it was created with (x-oss-tagging), and an aborted one incomplete', async () => {
+    const local = await oss.start();
+    const client = oss.heartbeatClient(local);
+    await appendStream(client, KEY, Readable.from(['done\n']), { ...FLUSH, headers: { 'x-oss-tagging': 'team=ci' } });
+    expect(local.getTags(KEY)).toMatchObject({ team: 'ci', 'heartbeat-readable:state': 'complete', 'heartbeat-readable:length': '5' });
+
+    const controller = new AbortController();
+    const source = logSource();
+    const aborted = appendStream(client, 'other.log', source, { ...FLUSH, headers: { 'x-oss-tagging': 'team=ci' }, signal: controller.signal });
+    source.push('step 1\n');
+    await vi.waitFor(() => expect(local.getObject('other.log')?.toString()).toBe('step 1\n'), WAIT);
+    controller.abort();
+    await expect(aborted).rejects.toMatchObject({ name: 'AbortError' });
+    expect(local.getTags('other.log')).toEqual({ team: 'ci', 'heartbeat-readable:state': 'incomplete' });
+  });
+
   it('stores the log byte for byte in an appendable object, readable while the source is still open', async () => {
     const local = await oss.start();
     const client = oss.heartbeatClient(local);

@@ -23,16 +23,15 @@ function fakeWith(existing: string, tags: Record<string, string>, options: FakeO
 }
 
 describe('appendStream marks the log complete, for followers (fake clock, fake OSS)', () => {
-  it('tags the log with its length and CRC-64 once every byte is stored, keeping its other tags', async () => {
-    const run = await startRun({ headers: { 'x-oss-meta-build': '42' } });
+  it('tags the log with its length and CRC-64 once every byte is stored, in one request, keeping the tags it was created with', async () => {
+    const run = await startRun({ headers: { 'x-oss-meta-build': '42', 'x-oss-tagging': 'team=ci&stage=build' } });
     run.source.push('line\n');
-    await vi.advanceTimersByTimeAsync(0);
-    run.fake.objects.get(KEY)!.tags = { team: 'ci' };
     run.source.push(null);
     await runUntil(run.done);
     const { crc64 } = run.fake.objects.get(KEY)!;
     expect(run.settlement.value).toMatchObject({ complete: true, incompleteReason: undefined, position: 5, crc64 });
-    expect(run.fake.objects.get(KEY)!.tags).toEqual({ team: 'ci', ...complete(5, crc64) });
+    expect(run.fake.objects.get(KEY)!.tags).toEqual({ team: 'ci', stage: 'build', ...complete(5, crc64) });
+    expect(run.fake.requests.map(({ method }) => method)).toEqual(['head', 'append', 'put-tagging']);
   });
 
   it('sends no tagging request with markComplete: false', async () => {

@@ -68,7 +68,6 @@ describe('appendStream exactly once (fake clock, fake OSS)', () => {
       'reset-after-apply',
       'append',
       'head',
-      'get-tagging',
       'put-tagging',
     ]);
     expect(run.fake.body(KEY)?.toString()).toBe('once\n');
