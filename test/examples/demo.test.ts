@@ -27,5 +27,6 @@ describe('npm run demo', () => {
     expect(stdout).toMatch(/appendStream +stored: 546 bytes in \d+ appends, \d+ retries .* 546 bytes, byte for byte/);
     expect(stdout).toContain('As expected');
     expect(stderr).toBe('');
-  });
+    // Real time in a process of its own: about 10 s alone, more than the suite's 20 s beside another test run.
+  }, 60_000);
 });
