@@ -78,15 +78,15 @@ async function run(
   };
   signal?.addEventListener('abort', stop, { once: true });
   try {
-    let started = false;
     let callbackFailure: { thrown: unknown } | undefined;
     const report = (): void => {
       if (onProgress === undefined || callbackFailure !== undefined) return;
       try {
-        const { storedBytes, position, appends, retries } = writer;
+        // The account's position: undefined until an answer from OSS gave the object's length.
+        const { storedBytes, position, appends, retries } = writer.account();
         onProgress({
           storedBytes,
-          position: started ? position : undefined,
+          position,
           appends,
           retries,
           pendingBytes: batcher?.unstoredBytes ?? 0,
@@ -117,7 +117,6 @@ async function run(
       return bytes && writer.prepare(bytes);
     };
     if (!(await writer.start())) throw stopped();
-    started = true;
     // A fast source has the next batch due already: it is prepared while the one before is in flight, once
     // a turn of the event loop has let that one's body go out, when it is large enough to matter.
     const prepareAhead = async (sending: Batch): Promise<void> => {
